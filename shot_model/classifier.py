@@ -1,0 +1,123 @@
+"""Loading a shot classifier with its video processor, and classifying clips in batches on the best device.
+
+`ShotClassifier` is what the pipeline, the CLI and the app hold: load it once per process, call `classify` often.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoVideoProcessor
+
+from . import __version__
+from .modeling_shot_videomae import ShotVideoMAEForShotClassification
+from .processing_shot_videomae import check_processor_matches
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = REPO_ROOT / "checkpoints" / "shot-videomae-starter"
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder or Hub id that cannot be loaded; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class ClipProbabilities:
+    """Softmax scores of one clip: label -> probability for each active head (empty dict for an inactive one)."""
+
+    scale: dict[str, float]
+    movement: dict[str, float]
+
+
+def best_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class ShotClassifier:
+    """A loaded model and its processor. `classify` turns RGB clips of any size into label probabilities."""
+
+    def __init__(self, model: ShotVideoMAEForShotClassification, video_processor, model_id: str, device=None):
+        check_processor_matches(model.config, video_processor)
+        self.device = torch.device(device) if device is not None else best_device()
+        self.model = model.to(self.device).eval()
+        self.video_processor = video_processor
+        self.model_id = model_id
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path | None = None, device=None) -> "ShotClassifier":
+        """Load a saved model folder or Hub id (default: the starter checkpoint shipped in the repo).
+
+        Only safetensors weights are read: a pickled checkpoint can run arbitrary code when loaded.
+
+        Raises:
+            ModelLoadError: the folder or Hub id is missing, incomplete or unreachable; the message says how to fix it.
+        """
+        name_or_path = str(name_or_path or DEFAULT_MODEL)
+        if name_or_path == str(DEFAULT_MODEL) and not DEFAULT_MODEL.is_dir():
+            raise ModelLoadError(
+                f"The starter checkpoint is missing at {DEFAULT_MODEL}. Pass a model folder or Hub id with "
+                "--model, or rebuild the starter as data/README.md describes."
+            )
+        is_local = Path(name_or_path).exists()
+        if is_local and not (Path(name_or_path) / "config.json").is_file():
+            raise ModelLoadError(f"{name_or_path} is not a saved model folder: it has no config.json")
+        try:
+            model = ShotVideoMAEForShotClassification.from_pretrained(name_or_path, use_safetensors=True)
+            video_processor = AutoVideoProcessor.from_pretrained(name_or_path)
+        except (OSError, ValueError, EnvironmentError) as error:
+            where = "folder" if is_local else "Hub id (and no local folder of that name exists)"
+            raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
+        return cls(model, video_processor, model_id=name_or_path, device=device)
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def version(self) -> str:
+        """The package version that made the predictions: results from different versions may differ."""
+        return __version__
+
+    @torch.inference_mode()
+    def classify(self, clips: list[np.ndarray], batch_size: int = 16) -> list[ClipProbabilities]:
+        """Label probabilities for each clip.
+
+        Arguments:
+            clips: RGB uint8 arrays of shape `(config.num_frames, height, width, 3)`, any height and width.
+            batch_size: clips per forward pass.
+        """
+        results = []
+        for start in range(0, len(clips), batch_size):
+            batch = clips[start : start + batch_size]
+            # (batch, frames, channels, image_size, image_size)
+            pixel_values = self.video_processor(batch, return_tensors="pt")["pixel_values"].to(self.device)
+            output = self.model(pixel_values)
+            results.extend(self._probabilities(output, len(batch)))
+        return results
+
+    def _probabilities(self, output, batch_len: int) -> list[ClipProbabilities]:
+        config = self.model.config
+        scale = _softmax_rows(output.scale_logits, config.scale_labels, batch_len)
+        movement = _softmax_rows(output.movement_logits, config.movement_labels, batch_len)
+        return [ClipProbabilities(scale=s, movement=m) for s, m in zip(scale, movement)]
+
+
+def _softmax_rows(logits: torch.Tensor | None, labels: list[str], batch_len: int) -> list[dict[str, float]]:
+    if logits is None:
+        return [{} for _ in range(batch_len)]
+    probabilities = logits.float().softmax(dim=-1).cpu().tolist()
+    return [dict(zip(labels, row)) for row in probabilities]
+
+
+def average_probabilities(clip_probabilities: list[ClipProbabilities]) -> ClipProbabilities:
+    """The mean of several clips' softmax scores: one prediction for a shot sampled as several clips."""
+
+    def mean(dicts):
+        if not dicts or not dicts[0]:
+            return {}
+        return {label: sum(d[label] for d in dicts) / len(dicts) for label in dicts[0]}
+
+    return ClipProbabilities(
+        scale=mean([p.scale for p in clip_probabilities]), movement=mean([p.movement for p in clip_probabilities])
+    )

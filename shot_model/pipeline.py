@@ -1,0 +1,154 @@
+"""From a video file to per-shot predictions in one streaming pass: decode, split, sample, classify.
+
+Memory stays flat with video length: frames are kept only for the shot in progress, thinned as it grows.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from .classifier import ShotClassifier, average_probabilities
+from .results import Shot, ShotPrediction, VideoAnalysis
+from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
+from .shots import ShotSplitter, SplitSettings, video_end_time
+from .video import analysis_size, iter_frames, probe_video
+
+# progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
+# estimate for frames.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Everything that shapes an analysis besides the model.
+
+    Attributes:
+        split: how shots are found.
+        clips_per_shot: clips sampled per shot (each over an equal part of it); their softmax scores are averaged.
+        batch_size: clips per forward pass.
+    """
+
+    split: SplitSettings = field(default_factory=SplitSettings)
+    clips_per_shot: int = 1
+    batch_size: int = 16
+
+    def __post_init__(self):
+        if self.clips_per_shot < 1:
+            raise ValueError(f"clips_per_shot must be at least 1, got {self.clips_per_shot}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+
+
+class _ShotQueue:
+    """Shots waiting for the model, classified a batch at a time so the model always sees full batches."""
+
+    def __init__(self, classifier: ShotClassifier, settings: AnalysisSettings, on_prediction):
+        self.classifier = classifier
+        self.settings = settings
+        self.on_prediction = on_prediction
+        self._waiting: list[tuple[Shot, list]] = []
+
+    def add(self, shot: Shot, clips: list) -> None:
+        self._waiting.append((shot, clips))
+        if sum(len(clips) for _, clips in self._waiting) >= self.settings.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._waiting:
+            return
+        all_clips = [clip for _, clips in self._waiting for clip in clips]
+        probabilities = iter(self.classifier.classify(all_clips, batch_size=self.settings.batch_size))
+        for shot, clips in self._waiting:
+            averaged = average_probabilities([next(probabilities) for _ in clips])
+            self.on_prediction(_prediction(shot, averaged))
+        self._waiting = []
+
+
+def analyze_video(
+    path: str | os.PathLike,
+    classifier: ShotClassifier,
+    settings: AnalysisSettings = AnalysisSettings(),
+    progress: ProgressCallback | None = None,
+    on_shot: Callable[[ShotPrediction], None] | None = None,
+) -> VideoAnalysis:
+    """Split a video into shots and classify each one's scale and camera movement.
+
+    Arguments:
+        path: the video file.
+        classifier: a loaded model (load it once, reuse it for many videos).
+        settings: splitting, sampling and batching options.
+        progress: called as frames are decoded and shots classified.
+        on_shot: called with each prediction as soon as it is made, in order, for incremental output.
+
+    Returns:
+        A `VideoAnalysis` whose shots tile the whole video.
+
+    Raises:
+        VideoError: the file is missing, not a video, or fails to decode (the message names the file).
+    """
+    path = str(path)
+    info = probe_video(path)
+    config = classifier.config
+    splitter = ShotSplitter(settings.split, info.fps)
+    buffer = ShotFrameBuffer(capacity=max(96, 4 * config.num_frames * settings.clips_per_shot))
+    predictions: list[ShotPrediction] = []
+
+    def record(prediction: ShotPrediction) -> None:
+        predictions.append(prediction)
+        if on_shot is not None:
+            on_shot(prediction)
+        if progress is not None:
+            progress("shots", len(predictions), 0)
+
+    queue = _ShotQueue(classifier, settings, record)
+    frame_times: list[float] = []
+    shot_starts = [0]
+    thumbnails = []
+
+    def close_shot(end_frame: int, end_time: float) -> None:
+        start = shot_starts[-1]
+        shot = Shot(len(shot_starts) - 1, start, end_frame, frame_times[start], end_time)
+        frames = buffer.pop_before(end_frame)
+        thumbnails.append(nearest_frames(frames, [(start + end_frame) // 2])[0].bgr)
+        clips = [
+            rgb_clip(nearest_frames(frames, indices))
+            for indices in clip_frame_indices(start, end_frame, config.num_frames, settings.clips_per_shot)
+        ]
+        queue.add(shot, clips)
+        shot_starts.append(end_frame)
+
+    for frame in iter_frames(path, analysis_size(info, settings.split.decode_short_side)):
+        frame_times.append(frame.time)
+        buffer.add(frame)
+        for cut in splitter.push(frame):
+            close_shot(cut, frame_times[cut])
+        if progress is not None and frame.index % 50 == 0:
+            progress("frames", frame.index, info.num_frames)
+    for cut in splitter.finish():
+        close_shot(cut, frame_times[cut])
+    end_time = video_end_time(frame_times, info.fps)
+    close_shot(len(frame_times), end_time)
+    queue.flush()
+    return VideoAnalysis(
+        file=path,
+        fps=info.fps,
+        num_frames=len(frame_times),
+        duration=end_time,
+        width=info.width,
+        height=info.height,
+        model_id=classifier.model_id,
+        model_version=classifier.version,
+        shots=predictions,
+        settings=asdict(settings),
+        thumbnails=thumbnails,
+    )
+
+
+def _prediction(shot: Shot, probabilities) -> ShotPrediction:
+    return ShotPrediction(
+        shot=shot,
+        scale=max(probabilities.scale, key=probabilities.scale.get) if probabilities.scale else None,
+        scale_probs=probabilities.scale,
+        movement=max(probabilities.movement, key=probabilities.movement.get) if probabilities.movement else None,
+        movement_probs=probabilities.movement,
+    )

@@ -1,0 +1,170 @@
+"""What an analysis returns: one `ShotPrediction` per shot and a `VideoAnalysis` per video, with its summary.
+
+Plain dataclasses, so results serialise to JSON and CSV without a schema of their own.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+
+def timecode(seconds: float, fps: float) -> str:
+    """`HH:MM:SS:FF` (non-drop-frame) for a time in seconds at a frame rate, as editors show it."""
+    frames_per_second = max(1, round(fps))
+    total_frames = round(seconds * fps)
+    frames = total_frames % frames_per_second
+    total_seconds = total_frames // frames_per_second
+    return f"{total_seconds // 3600:02d}:{total_seconds // 60 % 60:02d}:{total_seconds % 60:02d}:{frames:02d}"
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One shot: frames `[start_frame, end_frame)` of the video, and the times they are shown.
+
+    `start_time` is when the first frame is shown and `end_time` when the shot gives way to the next one (the end
+    of the video for the last shot), both in seconds from the first frame.
+    """
+
+    index: int
+    start_frame: int
+    end_frame: int
+    start_time: float
+    end_time: float
+
+    @property
+    def num_frames(self) -> int:
+        return self.end_frame - self.start_frame
+
+    @property
+    def duration(self) -> float:
+        return self.end_time - self.start_time
+
+
+@dataclass(frozen=True)
+class ShotPrediction:
+    """A shot with its predicted scale and movement; probabilities are per label, summing to 1 for each head."""
+
+    shot: Shot
+    scale: str | None
+    scale_probs: dict[str, float]
+    movement: str | None
+    movement_probs: dict[str, float]
+
+    @property
+    def scale_confidence(self) -> float | None:
+        return self.scale_probs[self.scale] if self.scale else None
+
+    @property
+    def movement_confidence(self) -> float | None:
+        return self.movement_probs[self.movement] if self.movement else None
+
+    def to_row(self, fps: float) -> dict:
+        """A flat dict for tables (CSV, the app): times as seconds and timecodes, labels with confidences."""
+        shot = self.shot
+        return {
+            "shot": shot.index,
+            "start_frame": shot.start_frame,
+            "end_frame": shot.end_frame,
+            "start_time": round(shot.start_time, 3),
+            "end_time": round(shot.end_time, 3),
+            "start_timecode": timecode(shot.start_time, fps),
+            "end_timecode": timecode(shot.end_time, fps),
+            "duration": round(shot.duration, 3),
+            "scale": self.scale,
+            "scale_confidence": _rounded(self.scale_confidence),
+            "movement": self.movement,
+            "movement_confidence": _rounded(self.movement_confidence),
+        }
+
+
+@dataclass(frozen=True)
+class ShareOfShots:
+    """How one label shares the video: by number of shots and by screen time, each a fraction in [0, 1]."""
+
+    label: str
+    shots: int
+    by_count: float
+    seconds: float
+    by_time: float
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    num_shots: int
+    average_shot_seconds: float
+    median_shot_seconds: float
+    scale_shares: list[ShareOfShots]
+    movement_shares: list[ShareOfShots]
+
+
+@dataclass
+class VideoAnalysis:
+    """Everything known about one analysed video."""
+
+    file: str
+    fps: float
+    num_frames: int
+    duration: float
+    width: int
+    height: int
+    model_id: str
+    model_version: str
+    shots: list[ShotPrediction] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    # One small BGR frame from the middle of each shot, for galleries and contact sheets; not serialised.
+    thumbnails: list = field(default_factory=list, repr=False, compare=False)
+
+    def summary(self, scale_labels: list[str], movement_labels: list[str]) -> AnalysisSummary:
+        durations = sorted(prediction.shot.duration for prediction in self.shots)
+        return AnalysisSummary(
+            num_shots=len(self.shots),
+            average_shot_seconds=sum(durations) / len(durations) if durations else 0.0,
+            median_shot_seconds=_median(durations),
+            scale_shares=self._shares(scale_labels, lambda prediction: prediction.scale),
+            movement_shares=self._shares(movement_labels, lambda prediction: prediction.movement),
+        )
+
+    def _shares(self, labels, label_of) -> list[ShareOfShots]:
+        total_shots = len(self.shots) or 1
+        total_seconds = sum(prediction.shot.duration for prediction in self.shots) or 1.0
+        shares = []
+        for label in labels:
+            chosen = [prediction for prediction in self.shots if label_of(prediction) == label]
+            seconds = sum(prediction.shot.duration for prediction in chosen)
+            shares.append(
+                ShareOfShots(
+                    label=label,
+                    shots=len(chosen),
+                    by_count=len(chosen) / total_shots,
+                    seconds=round(seconds, 3),
+                    by_time=seconds / total_seconds,
+                )
+            )
+        return shares
+
+    def to_dict(self, scale_labels: list[str], movement_labels: list[str]) -> dict:
+        """The full result as JSON-ready data: video facts, model, settings, summary, and every shot."""
+        return {
+            "file": self.file,
+            "fps": self.fps,
+            "num_frames": self.num_frames,
+            "duration": round(self.duration, 3),
+            "width": self.width,
+            "height": self.height,
+            "model": {"id": self.model_id, "version": self.model_version},
+            "settings": self.settings,
+            "summary": asdict(self.summary(scale_labels, movement_labels)),
+            "shots": [
+                {**prediction.to_row(self.fps), "scale_probs": prediction.scale_probs, "movement_probs": prediction.movement_probs}
+                for prediction in self.shots
+            ],
+        }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _median(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2

@@ -1,0 +1,148 @@
+"""Shot splitting with PySceneDetect's detectors, fed frame by frame from the single decode pass.
+
+`ShotSplitter` reports cuts as the frames stream past; `detect_shots` is the one-call version for a file.
+"""
+
+import os
+from dataclasses import dataclass
+
+from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
+
+from .results import Shot
+from .video import Frame, analysis_size, iter_frames, probe_video
+
+# name -> (PySceneDetect detector, the name of its sensitivity argument); "none" treats a file as a single shot.
+DETECTORS = {
+    "none": (None, None),
+    "adaptive": (AdaptiveDetector, "adaptive_threshold"),
+    "content": (ContentDetector, "threshold"),
+    "hash": (HashDetector, "threshold"),
+    "histogram": (HistogramDetector, "threshold"),
+}
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """How to find cuts.
+
+    Attributes:
+        detector: one of `DETECTORS`: "adaptive" (rolling-average content change, robust to camera motion),
+            "content", "hash" or "histogram" — PySceneDetect's detectors of the same names; "none" finds no cut.
+        threshold: the detector's sensitivity (its own default when `None`); lower finds more cuts.
+        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter).
+        fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector), which content
+            detectors miss.
+        decode_short_side: frames are analysed with their short side scaled down to this many pixels.
+    """
+
+    detector: str = "adaptive"
+    threshold: float | None = None
+    min_shot_seconds: float = 0.5
+    fades: bool = True
+    decode_short_side: int = 144
+
+    def __post_init__(self):
+        if self.detector not in DETECTORS:
+            raise ValueError(f"Unknown detector {self.detector!r}: expected one of {', '.join(DETECTORS)}")
+        if self.min_shot_seconds < 0:
+            raise ValueError(f"min_shot_seconds must be >= 0, got {self.min_shot_seconds}")
+
+
+class ShotSplitter:
+    """Feeds frames to PySceneDetect detectors in order and returns cut positions as they are confirmed.
+
+    A cut at frame `c` means frame `c` is the first frame of a new shot. Detectors that look ahead (adaptive,
+    fades) confirm a cut a few frames after it; `push` returns it then.
+    """
+
+    def __init__(self, settings: SplitSettings, fps: float):
+        self.fps = float(fps) if fps > 0 else 25.0
+        self.min_shot_frames = max(1, round(settings.min_shot_seconds * self.fps))
+        detector_class, threshold_name = DETECTORS[settings.detector]
+        self.detectors = []
+        if detector_class is not None:
+            options = {"min_scene_len": self.min_shot_frames}
+            if settings.threshold is not None:
+                options[threshold_name] = settings.threshold
+            self.detectors.append(detector_class(**options))
+            if settings.fades:
+                self.detectors.append(ThresholdDetector(min_scene_len=self.min_shot_frames))
+        self._cuts: list[int] = []
+        self._last_index = -1
+
+    def push(self, frame: Frame) -> list[int]:
+        """Process the next frame (BGR, in order); return newly confirmed cuts, ascending."""
+        self._last_index = frame.index
+        timecode = FrameTimecode(frame.index, self.fps)
+        found = [cut.frame_num for detector in self.detectors for cut in detector.process_frame(timecode, frame.bgr)]
+        return self._accept(found)
+
+    def finish(self) -> list[int]:
+        """Flush the detectors at the end of the video; return the last confirmed cuts."""
+        end = FrameTimecode(self._last_index + 1, self.fps)
+        found = [cut.frame_num for detector in self.detectors for cut in detector.post_process(end)]
+        return self._accept(found)
+
+    def _accept(self, found: list[int]) -> list[int]:
+        """Keep cuts that are new, inside the video, and at least a minimum shot away from the last one.
+
+        Two detectors may see the same transition a frame or two apart; the minimum shot length merges those.
+        """
+        accepted = []
+        for cut in sorted(set(found)):
+            previous = self._cuts[-1] if self._cuts else 0
+            if 0 < cut <= self._last_index and cut - previous >= self.min_shot_frames:
+                self._cuts.append(cut)
+                accepted.append(cut)
+        return accepted
+
+
+def shots_from_cuts(cuts: list[int], num_frames: int, frame_times: list[float], end_time: float) -> list[Shot]:
+    """Shots tiling frames `[0, num_frames)` split at `cuts`; times come from each shot's first frame.
+
+    Arguments:
+        cuts: ascending first frames of new shots, each in `(0, num_frames)`.
+        num_frames: frames decoded.
+        frame_times: the time of every decoded frame, in seconds.
+        end_time: when the video ends (the last frame's time plus its duration).
+    """
+    starts = [0, *cuts]
+    ends = [*cuts, num_frames]
+    return [
+        Shot(
+            index=index,
+            start_frame=start,
+            end_frame=end,
+            start_time=frame_times[start],
+            end_time=frame_times[end] if end < num_frames else end_time,
+        )
+        for index, (start, end) in enumerate(zip(starts, ends))
+    ]
+
+
+def detect_shots(path: str | os.PathLike, settings: SplitSettings = SplitSettings()) -> list[Shot]:
+    """Split a video file into shots. A video without a cut is one shot.
+
+    Arguments:
+        path: the video file.
+        settings: detector, threshold, minimum shot length, fades, analysis resolution.
+
+    Returns:
+        Shots tiling the whole video, in order.
+
+    Raises:
+        VideoError: the file is not a readable video.
+    """
+    info = probe_video(path)
+    splitter = ShotSplitter(settings, info.fps)
+    cuts, frame_times = [], []
+    for frame in iter_frames(path, analysis_size(info, settings.decode_short_side)):
+        frame_times.append(frame.time)
+        cuts += splitter.push(frame)
+    cuts += splitter.finish()
+    return shots_from_cuts(cuts, len(frame_times), frame_times, video_end_time(frame_times, info.fps))
+
+
+def video_end_time(frame_times: list[float], fps: float) -> float:
+    """When the last frame stops showing: its time plus one average frame duration."""
+    return frame_times[-1] + 1.0 / (fps if fps > 0 else 25.0)

@@ -1,0 +1,155 @@
+"""Opening a video and streaming its frames once, small, in display orientation, with their real timestamps.
+
+Every other stage (shot splitting, clip sampling) reads from this one pass, so a video is decoded exactly once.
+"""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+class VideoError(Exception):
+    """A file that cannot be analysed as a video. The message names the file, what is wrong, and what to do."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video's picture, before decoding it.
+
+    `width` and `height` are as displayed (after the rotation in the metadata, `rotation` degrees counter-clockwise);
+    `num_frames` is an estimate when the container does not store it (`num_frames_exact` is then False).
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    num_frames: int
+    num_frames_exact: bool
+    duration: float
+    rotation: int
+    codec: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its 0-based position in display order, its time in seconds, its BGR pixels."""
+
+    index: int
+    time: float
+    bgr: np.ndarray  # (height, width, 3) uint8
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's facts from its container, checking it is a video at all.
+
+    Raises:
+        VideoError: the path is missing, a folder, empty, not a media file, or has no video stream.
+    """
+    path = str(path)
+    with _open_container(path) as container:
+        stream = container.streams.video[0]
+        try:
+            # The rotation lives in each frame's side data, so look at the first frame (this also proves the
+            # stream decodes at all).
+            first = next(container.decode(stream), None)
+        except av.FFmpegError as error:
+            raise VideoError(f"{path}: the video stream does not decode ({error}); the file looks corrupt") from error
+        if first is None:
+            raise VideoError(f"{path}: the video stream holds no decodable frame")
+        rotation = first.rotation % 360
+        width, height = (first.width, first.height) if rotation % 180 == 0 else (first.height, first.width)
+        fps = _fps(stream)
+        duration = _duration_seconds(container, stream)
+        if stream.frames:
+            num_frames, exact = stream.frames, True
+        else:
+            num_frames, exact = max(1, round(duration * fps)), False
+        return VideoInfo(path, width, height, fps, num_frames, exact, duration, rotation, stream.codec_context.name)
+
+
+def analysis_size(info: VideoInfo, short_side: int) -> tuple[int, int]:
+    """(width, height) to decode at: the short side brought down to `short_side`, never up, both even."""
+    scale = min(1.0, short_side / min(info.width, info.height))
+    return max(2, round(info.width * scale / 2) * 2), max(2, round(info.height * scale / 2) * 2)
+
+
+def iter_frames(path: str | os.PathLike, size: tuple[int, int], threads: int = 0) -> Iterator[Frame]:
+    """Decode every frame once, scaled to `size` = (width, height) in display orientation, as BGR.
+
+    Arguments:
+        path: the video file.
+        size: output (width, height), as displayed (rotation already applied).
+        threads: decoder threads; 0 lets FFmpeg choose.
+
+    Raises:
+        VideoError: the file cannot be opened, or decoding fails part-way (the message gives the frame reached).
+    """
+    path = str(path)
+    with _open_container(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame + slice threads: about twice the speed of the default on 2 cores
+        stream.codec_context.thread_count = threads
+        start = stream.start_time if stream.start_time is not None else 0
+        time_base = stream.time_base or Fraction(1, 1)
+        index = 0
+        try:
+            for frame in container.decode(stream):
+                rotation = frame.rotation % 360
+                # The decoder scales before we rotate, so ask it for the pre-rotation shape.
+                width, height = size if rotation % 180 == 0 else size[::-1]
+                pixels = frame.to_ndarray(width=width, height=height, format="bgr24", interpolation="AREA")
+                time = float((frame.pts - start) * time_base) if frame.pts is not None else index / _fps(stream)
+                yield Frame(index=index, time=max(0.0, time), bgr=_rotated(pixels, rotation))
+                index += 1
+        except av.FFmpegError as error:
+            raise VideoError(f"{path}: decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
+        declared = stream.frames
+    if index == 0:
+        raise VideoError(f"{path}: the video stream holds no decodable frame")
+    # A file cut short with its index up front decodes "fine" and just stops: compare with what the index declares.
+    if declared and index < declared - max(2, declared // 100):
+        raise VideoError(f"{path}: only {index} of the {declared} frames the file declares could be decoded; the file is truncated")
+
+
+def _open_container(path: str):
+    if not os.path.exists(path):
+        raise VideoError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise VideoError(f"{path}: is a folder, not a video file")
+    if os.path.getsize(path) == 0:
+        raise VideoError(f"{path}: the file is empty (0 bytes)")
+    try:
+        container = av.open(path, metadata_errors="ignore")
+    except av.FFmpegError as error:
+        raise VideoError(f"{path}: not a readable video ({error.strerror or error}); is it a video file, and complete?") from error
+    if not container.streams.video:
+        kinds = ", ".join(sorted({stream.type for stream in container.streams})) or "no streams"
+        container.close()
+        raise VideoError(f"{path}: has no video stream (found: {kinds}); an audio-only or data file cannot be analysed")
+    return container
+
+
+def _rotated(pixels: np.ndarray, counter_clockwise_degrees: int) -> np.ndarray:
+    """Turn decoded pixels upright; PyAV reports a frame's display rotation counter-clockwise, as np.rot90 turns."""
+    if counter_clockwise_degrees == 0:
+        return pixels
+    return np.ascontiguousarray(np.rot90(pixels, k=counter_clockwise_degrees // 90))
+
+
+def _duration_seconds(container, stream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _fps(stream) -> float:
+    rate = stream.average_rate or stream.guessed_rate
+    return float(rate) if rate else 25.0

@@ -1,0 +1,60 @@
+"""The `shot-model` command as a user runs it: outputs, JSON lines, exit codes, one line per failed file."""
+
+import json
+import subprocess
+import sys
+
+from media_factory import cut_video
+
+from shot_model.cli import main
+
+
+def test_analyze_writes_every_format_and_reports_failures(tmp_path, tiny_model_dir, capsys):
+    good = tmp_path / "good.mp4"
+    cut_video(good, lengths=(30, 30))
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("not a video")
+    out = tmp_path / "out"
+
+    code = main(["analyze", str(good), str(broken), str(tmp_path / "missing.mp4"), "--out", str(out),
+                 "--model", str(tiny_model_dir), "--format", "json,csv,edl,contact-sheet", "--quiet"])
+
+    assert code == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors == [
+        f"shot-model: {broken}: not a readable video (Invalid data found when processing input); is it a video file, and complete?",
+        f"shot-model: {tmp_path / 'missing.mp4'}: no such file",
+    ]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "good.contact.png", "good.shots.csv", "good.shots.edl", "good.shots.json"
+    ]
+    assert len(json.loads((out / "good.shots.json").read_text())["shots"]) == 2
+
+
+def test_analyze_succeeds_with_exit_code_zero(tmp_path, tiny_model_dir):
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(30,))
+    assert main(["analyze", str(video), "--out", str(tmp_path / "o"), "--model", str(tiny_model_dir), "--quiet"]) == 0
+
+
+def test_classify_prints_one_json_line_per_clip(tmp_path, tiny_model_dir, capsys):
+    clips = []
+    for index in range(2):
+        clips.append(tmp_path / f"clip{index}.mp4")
+        cut_video(clips[-1], lengths=(20, 20))  # a cut inside is ignored: each file is one shot
+    assert main(["classify", *map(str, clips), "--model", str(tiny_model_dir), "--quiet"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["file"] for line in lines] == [str(clip) for clip in clips]
+    for line in lines:
+        assert set(line) == {"file", "scale", "scale_probs", "movement", "movement_probs"}
+        assert line["scale"] in line["scale_probs"] and abs(sum(line["movement_probs"].values()) - 1) < 1e-3
+
+
+def test_unknown_format_and_missing_model_are_clear(tmp_path, capsys):
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(10,))
+    code = main(["analyze", str(video), "--model", str(tmp_path / "nowhere"), "--quiet"])
+    assert code == 1
+    assert "Could not load the model" in capsys.readouterr().err
+    result = subprocess.run([sys.executable, "-m", "shot_model.cli", "analyze", str(video), "--format", "gif"], capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown format 'gif'" in result.stderr

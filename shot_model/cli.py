@@ -77,7 +77,7 @@ def _add_split_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-shot-seconds", type=float, default=defaults.min_shot_seconds, help="least time between cuts (default: %(default)s)"
     )
-    parser.add_argument("--no-fades", action="store_true", help="do not cut at fades through black")
+    parser.add_argument("--fades", action="store_true", help="also cut in the middle of fades through black")
 
 
 def _formats(text: str) -> list[str]:
@@ -93,7 +93,7 @@ def settings_from(args) -> AnalysisSettings:
         detector=getattr(args, "detector", "none"),
         threshold=getattr(args, "threshold", None),
         min_shot_seconds=getattr(args, "min_shot_seconds", SplitSettings.min_shot_seconds),
-        fades=not getattr(args, "no_fades", False),
+        fades=getattr(args, "fades", False),
     )
     return AnalysisSettings(split=split, clips_per_shot=args.clips_per_shot, batch_size=args.batch_size)
 

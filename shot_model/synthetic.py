@@ -53,9 +53,12 @@ def scene_image(scene: int, width: int, height: int) -> np.ndarray:
     return np.clip(image + noise, 0, 255).astype(np.uint8)
 
 
-def render_shot(shot: SyntheticShot, width: int, height: int) -> list[np.ndarray]:
-    """The BGR frames of one shot: a `width`x`height` window moving over a scene twice that size."""
-    scene = scene_image(shot.scene, width * 2, height * 2)
+def render_shot(shot: SyntheticShot, width: int, height: int, scene: np.ndarray | None = None) -> list[np.ndarray]:
+    """The BGR frames of one shot: a `width`x`height` window moving over a scene twice that size.
+
+    `scene` replaces the drawn picture for `shot.scene` (it must be `2 * width` by `2 * height`).
+    """
+    scene = scene_image(shot.scene, width * 2, height * 2) if scene is None else scene
     frames = []
     for index in range(shot.frames):
         progress = index / max(1, shot.frames - 1)

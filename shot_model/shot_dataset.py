@@ -1,0 +1,255 @@
+"""Labelled shots for training and evaluation: the table format every data source is prepared into, and the
+torch Dataset that decodes a clip per shot with decord.
+
+A table row is one shot: a video file, an optional start/end inside it, and a scale and/or movement label.
+"""
+
+import csv
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from datasets import Dataset, DatasetDict, Features, Value
+from torchvision.transforms import v2
+
+from .sampling import clip_frame_indices
+
+MISSING_LABEL = -100
+# One shot per row. `start`/`end` are seconds, or frames when `unit` is "frames"; -1 means the file's own edge.
+SHOT_FEATURES = Features(
+    {
+        "video": Value("string"),
+        "start": Value("float64"),
+        "end": Value("float64"),
+        "unit": Value("string"),
+        "scale": Value("int64"),
+        "movement": Value("int64"),
+    }
+)
+
+
+def shot_table(rows: list[dict]) -> Dataset:
+    """A Dataset of shot rows with the standard features; empty splits included."""
+    return Dataset.from_dict({name: [row[name] for row in rows] for name in SHOT_FEATURES}, features=SHOT_FEATURES)
+
+
+class DataFormatError(ValueError):
+    """A label file or folder that does not follow the documented format; the message says where and how."""
+
+
+def label_index(labels: list[str], name: str | None, head: str, where: str) -> int:
+    """The class index of a label name (MISSING_LABEL for an empty one); a clear error for an unknown name."""
+    name = (name or "").strip()
+    if not name:
+        return MISSING_LABEL
+    if name not in labels:
+        raise DataFormatError(f"{where}: unknown {head} label {name!r}; expected one of {', '.join(labels)} or empty")
+    return labels.index(name)
+
+
+def parse_time(text: str | None, where: str) -> tuple[float, str]:
+    """`12.5` or `12.5s` -> seconds; `300f` -> frame 300; empty -> -1 (the edge of the file)."""
+    text = (text or "").strip().lower()
+    if not text:
+        return -1.0, ""
+    try:
+        if text.endswith("f"):
+            return float(int(text[:-1])), "frames"
+        return float(text.removesuffix("s")), "seconds"
+    except ValueError:
+        raise DataFormatError(f"{where}: cannot read the time {text!r}: write seconds (12.5) or frames (300f)") from None
+
+
+def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels) -> list[dict]:
+    """Rows of a `video,start,end,scale,movement[,split]` CSV as table rows; video paths are relative to the CSV.
+
+    Raises:
+        DataFormatError: a missing column, an unknown label, an unreadable time, or a row with neither label.
+    """
+    path = Path(path)
+    rows = []
+    with open(path, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        missing = {"video", "start", "end", "scale", "movement"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataFormatError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be video,start,end,scale,movement")
+        for line_number, line in enumerate(reader, start=2):
+            where = f"{path}:{line_number}"
+            start, start_unit = parse_time(line["start"], where)
+            end, end_unit = parse_time(line["end"], where)
+            if start_unit and end_unit and start_unit != end_unit:
+                raise DataFormatError(f"{where}: start and end must use the same unit (both seconds or both frames)")
+            if start >= 0 and end >= 0 and end <= start:
+                raise DataFormatError(f"{where}: end ({line['end']}) must come after start ({line['start']})")
+            row = {
+                "video": str((path.parent / line["video"].strip()).resolve()),
+                "start": start,
+                "end": end,
+                "unit": start_unit or end_unit or "seconds",
+                "scale": label_index(scale_labels, line["scale"], "scale", where),
+                "movement": label_index(movement_labels, line["movement"], "movement", where),
+            }
+            if row["scale"] == MISSING_LABEL and row["movement"] == MISSING_LABEL:
+                raise DataFormatError(f"{where}: the row has neither a scale nor a movement label")
+            row["split"] = (line.get("split") or "").strip()
+            rows.append(row)
+    return rows
+
+
+def split_by_video(rows: list[dict], val_fraction: float, test_fraction: float, seed: int) -> DatasetDict:
+    """A DatasetDict of train/val/test, honouring a row's `split` where given, else assigning whole videos.
+
+    Splitting by video keeps the shots of one video out of more than one split, so validation is honest.
+    """
+    videos = sorted({row["video"] for row in rows if not row.get("split")})
+    random.Random(seed).shuffle(videos)
+    num_val, num_test = round(len(videos) * val_fraction), round(len(videos) * test_fraction)
+    assigned = {video: "val" for video in videos[:num_val]}
+    assigned.update({video: "test" for video in videos[num_val : num_val + num_test]})
+    splits = {"train": [], "val": [], "test": []}
+    for row in rows:
+        split = row.get("split") or assigned.get(row["video"], "train")
+        if split not in splits:
+            raise DataFormatError(f"Unknown split {split!r} for {row['video']}: use train, val or test")
+        splits[split].append(row)
+    return DatasetDict({name: shot_table(items) for name, items in splits.items()})
+
+
+@dataclass(frozen=True)
+class ClipAugmentation:
+    """Training augmentations that keep both labels true.
+
+    The crop keeps at least `min_crop_area` of the frame (so the framing, hence the scale class, barely
+    changes); flips and colour do not touch either label; frames are jittered in time but never reversed
+    (reversing turns a Push into a Pull).
+    """
+
+    min_crop_area: float = 0.8
+    flip: bool = True
+    colour: float = 0.3
+    temporal_jitter: float = 0.5  # of the gap between sampled frames
+
+    def transform(self, height: int, width: int) -> v2.Transform:
+        aspect = width / height
+        steps = [v2.RandomResizedCrop((height, width), scale=(self.min_crop_area, 1.0), ratio=(aspect * 0.95, aspect / 0.95), antialias=True)]
+        if self.flip:
+            steps.append(v2.RandomHorizontalFlip())
+        if self.colour:
+            steps.append(v2.ColorJitter(brightness=self.colour, contrast=self.colour, saturation=self.colour, hue=0.02))
+        return v2.Compose(steps)
+
+
+class ShotClipDataset(torch.utils.data.Dataset):
+    """Decodes one clip per shot row with decord and prepares it with the model's video processor.
+
+    Items are dicts of `pixel_values` (frames, channels, size, size), `scale_labels` and `movement_labels`. With
+    `clips_per_shot` > 1 (evaluation), `pixel_values` is (clips, frames, channels, size, size): one clip from each
+    equal part of the shot, for averaging.
+    """
+
+    def __init__(
+        self,
+        table: Dataset,
+        video_processor,
+        num_frames: int,
+        decode_short_side: int = 144,
+        augmentation: ClipAugmentation | None = None,
+        seed: int = 0,
+        clips_per_shot: int = 1,
+    ):
+        self.table = table
+        self.clips_per_shot = clips_per_shot
+        self.video_processor = video_processor
+        self.num_frames = num_frames
+        self.decode_short_side = decode_short_side
+        self.augmentation = augmentation
+        self.seed = seed
+        self._epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Vary the augmentation per epoch while keeping every run reproducible."""
+        self._epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, index: int) -> dict:
+        row = self.table[index]
+        rng = random.Random(hash((self.seed, self._epoch, index)))
+        if self.clips_per_shot > 1:
+            clips = self._decode_clips(row)
+            pixel_values = self.video_processor(clips, return_tensors="pt")["pixel_values"]
+            return self._item(pixel_values, row)
+        frames = self._decode(row, rng)  # (frames, height, width, 3) uint8
+        if self.augmentation is not None:
+            video = torch.from_numpy(frames).permute(0, 3, 1, 2)  # (frames, channels, height, width)
+            # torchvision draws from torch's global generator: fork it so training's own randomness is untouched.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(rng.randrange(2**31))
+                video = self.augmentation.transform(video.shape[2], video.shape[3])(video)
+            frames = video.permute(0, 2, 3, 1).numpy()
+        pixel_values = self.video_processor([frames], return_tensors="pt")["pixel_values"][0]
+        return self._item(pixel_values, row)
+
+    @staticmethod
+    def _item(pixel_values: torch.Tensor, row: dict) -> dict:
+        return {
+            "pixel_values": pixel_values,
+            "scale_labels": torch.tensor(row["scale"]),
+            "movement_labels": torch.tensor(row["movement"]),
+        }
+
+    def _open(self, row: dict):
+        from decord import VideoReader, cpu
+
+        return VideoReader(row["video"], ctx=cpu(0))
+
+    def _frames(self, reader, indices: list[int]) -> np.ndarray:
+        """The frames at `indices`, RGB, short side brought down to `decode_short_side` (never up).
+
+        Scaling here rather than in decord: decord2's own scaler fails on some sizes (e.g. 96x72 from 426x320), and
+        for a handful of sparse frames the decoding, not the scaling, is the cost.
+        """
+        frames = reader.get_batch(indices).asnumpy()  # (frames, height, width, 3)
+        height, width = frames.shape[1:3]
+        scale = self.decode_short_side / min(height, width)
+        if scale >= 1.0:
+            return frames
+        size = (max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2))
+        return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
+
+    def _decode_clips(self, row: dict) -> list[np.ndarray]:
+        reader = self._open(row)
+        start, end = self._frame_range(row, reader)
+        return [self._frames(reader, indices) for indices in clip_frame_indices(start, end, self.num_frames, self.clips_per_shot)]
+
+    def _decode(self, row: dict, rng: random.Random) -> np.ndarray:
+        reader = self._open(row)
+        start, end = self._frame_range(row, reader)
+        indices = clip_frame_indices(start, end, self.num_frames)[0]
+        if self.augmentation is not None and self.augmentation.temporal_jitter and len(indices) > 1:
+            gap = (end - start) / self.num_frames
+            reach = int(gap * self.augmentation.temporal_jitter / 2)
+            # Jitter each index on its own, then sort: time still runs forward.
+            indices = sorted(min(end - 1, max(start, i + rng.randint(-reach, reach))) for i in indices)
+        return self._frames(reader, indices)
+
+    @staticmethod
+    def _frame_range(row: dict, reader) -> tuple[int, int]:
+        total = len(reader)
+        if row["unit"] == "frames":
+            start = 0 if row["start"] < 0 else int(row["start"])
+            end = total if row["end"] < 0 else int(row["end"])
+        else:
+            # Times map to frames through the real timestamps, which stays right on variable frame rate video.
+            times = reader.get_frame_timestamp(range(total))[:, 0]
+            start = 0 if row["start"] < 0 else int(np.searchsorted(times, row["start"] - 1e-6))
+            end = total if row["end"] < 0 else int(np.searchsorted(times, row["end"] - 1e-6))
+        start, end = max(0, min(start, total - 1)), max(0, min(end, total))
+        if end <= start:
+            raise DataFormatError(f"{row['video']}: the shot [{row['start']}, {row['end']}] {row['unit']} holds no frame of its {total}")
+        return start, end

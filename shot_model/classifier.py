@@ -6,8 +6,12 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import socket
+from urllib.parse import urlparse
+
 import numpy as np
 import torch
+from huggingface_hub import constants, snapshot_download
 from transformers import AutoVideoProcessor
 
 from . import __version__
@@ -28,6 +32,26 @@ class ClipProbabilities:
 
     scale: dict[str, float]
     movement: dict[str, float]
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    try:
+        snapshot_download(repo_id, local_files_only=True)
+        return True
+    except Exception:  # any failure here just means "not usable from the cache"
+        return False
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """One TCP connection to the Hub's host: seconds, not the minute of retries a download would take."""
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def best_device() -> torch.device:
@@ -62,11 +86,23 @@ class ShotClassifier:
         is_local = Path(name_or_path).exists()
         if is_local and not (Path(name_or_path) / "config.json").is_file():
             raise ModelLoadError(f"{name_or_path} is not a saved model folder: it has no config.json")
+        device = torch.device(device) if device is not None else best_device()
+        # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
+        dtype = torch.float16 if device.type == "cuda" else torch.float32
+        # A Hub id the cache already holds loads without the network; otherwise fail fast when the Hub is out of
+        # reach, rather than sit through the download client's retries.
+        offline = not is_local and _in_hub_cache(name_or_path)
+        if not is_local and not offline and not _hub_reachable():
+            raise ModelLoadError(
+                f"{name_or_path!r} is neither a local folder nor in the Hugging Face cache, and the Hub "
+                f"({constants.ENDPOINT}) cannot be reached from here. Pass a local model folder, or download the model "
+                "on a connected machine (huggingface-cli download ...) and copy the cache over."
+            )
         try:
-            model = ShotVideoMAEForShotClassification.from_pretrained(name_or_path, use_safetensors=True)
-            video_processor = AutoVideoProcessor.from_pretrained(name_or_path)
-        except (OSError, ValueError, EnvironmentError) as error:
-            where = "folder" if is_local else "Hub id (and no local folder of that name exists)"
+            model = ShotVideoMAEForShotClassification.from_pretrained(name_or_path, use_safetensors=True, dtype=dtype, local_files_only=offline)
+            video_processor = AutoVideoProcessor.from_pretrained(name_or_path, local_files_only=offline)
+        except (OSError, ValueError) as error:
+            where = "folder" if is_local else "Hub id"
             raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
         return cls(model, video_processor, model_id=name_or_path, device=device)
 
@@ -91,7 +127,7 @@ class ShotClassifier:
         for start in range(0, len(clips), batch_size):
             batch = clips[start : start + batch_size]
             # (batch, frames, channels, image_size, image_size)
-            pixel_values = self.video_processor(batch, return_tensors="pt")["pixel_values"].to(self.device)
+            pixel_values = self.video_processor(batch, return_tensors="pt")["pixel_values"].to(self.device, self.model.dtype)
             output = self.model(pixel_values)
             results.extend(self._probabilities(output, len(batch)))
         return results

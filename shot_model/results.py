@@ -118,11 +118,13 @@ class VideoAnalysis:
             num_shots=len(self.shots),
             average_shot_seconds=sum(durations) / len(durations) if durations else 0.0,
             median_shot_seconds=_median(durations),
-            scale_shares=self._shares(scale_labels, lambda prediction: prediction.scale),
-            movement_shares=self._shares(movement_labels, lambda prediction: prediction.movement),
+            scale_shares=self.shares("scale", scale_labels),
+            movement_shares=self.shares("movement", movement_labels),
         )
 
-    def _shares(self, labels, label_of) -> list[ShareOfShots]:
+    def shares(self, head: str, labels: list[str]) -> list[ShareOfShots]:
+        """How each label of `head` ("scale" or "movement") shares the video, by shot count and screen time."""
+        label_of = (lambda prediction: prediction.scale) if head == "scale" else (lambda prediction: prediction.movement)
         total_shots = len(self.shots) or 1
         total_seconds = sum(prediction.shot.duration for prediction in self.shots) or 1.0
         shares = []

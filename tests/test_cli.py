@@ -55,6 +55,6 @@ def test_unknown_format_and_missing_model_are_clear(tmp_path, capsys):
     cut_video(video, lengths=(10,))
     code = main(["analyze", str(video), "--model", str(tmp_path / "nowhere"), "--quiet"])
     assert code == 1
-    assert "Could not load the model" in capsys.readouterr().err
+    assert "is neither a local folder nor in the Hugging Face cache" in capsys.readouterr().err
     result = subprocess.run([sys.executable, "-m", "shot_model.cli", "analyze", str(video), "--format", "gif"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown format 'gif'" in result.stderr

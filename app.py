@@ -1,0 +1,209 @@
+"""The shot-model web demo: upload a video, see every shot's scale and camera movement.
+
+    python app.py            # http://127.0.0.1:7860, the starter checkpoint, offline
+
+All the work is done by the `shot_model` library; this file only wires the page to it.
+"""
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+from transformers.utils import logging as transformers_logging
+
+from shot_model import AnalysisSettings, ModelLoadError, ShotClassifier, SplitSettings, VideoError, analyze_video, probe_video
+from shot_model.classifier import DEFAULT_MODEL
+from shot_model.exports import write_exports
+from shot_model.figures import share_chart, timeline_strip
+from shot_model.shot_clips import ClipExportError, export_shot_clips
+from shot_model.shots import DETECTORS
+from shot_model.synthetic import demo_shots, make_video
+
+# Limits, checked before any heavy work; override with environment variables.
+MAX_UPLOAD_MB = int(os.environ.get("SHOT_MODEL_MAX_UPLOAD_MB", "500"))
+MAX_MINUTES = float(os.environ.get("SHOT_MODEL_MAX_MINUTES", "20"))
+# Every file the app writes lives under here, one folder per request; old ones are removed as new ones come.
+WORK_ROOT = Path(os.environ.get("SHOT_MODEL_APP_DIR", Path(tempfile.gettempdir()) / "shot-model-app"))
+KEEP_RESULTS_HOURS = 6
+EXAMPLES_DIR = Path(__file__).resolve().parent / "cache" / "examples"
+SHARED_TRAIN = Path(__file__).resolve().parent.parent / "shared" / "media" / "train"
+SHARED_EXAMPLES = ["ghost_nggyup_musicvideo.mp4", "sbdhw__news_frames.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4"]
+TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "scale", "scale conf.", "movement", "movement conf."]
+
+transformers_logging.disable_progress_bar()
+_classifiers: dict[str, ShotClassifier] = {}
+_classifiers_lock = threading.Lock()
+
+
+def get_classifier(model: str | None) -> ShotClassifier:
+    """Load each model once per process; requests share it."""
+    key = (model or "").strip() or str(DEFAULT_MODEL)
+    with _classifiers_lock:
+        if key not in _classifiers:
+            _classifiers[key] = ShotClassifier.from_pretrained(key)
+        return _classifiers[key]
+
+
+def example_videos() -> list[str]:
+    """A generated video with known cuts and every camera move (made on first launch), plus real train clips."""
+    EXAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+    generated = EXAMPLES_DIR / "generated-cuts-pans-zooms.mp4"
+    if not generated.is_file():
+        partial = generated.with_suffix(".partial.mp4")
+        make_video(demo_shots(), partial, width=640, height=360)
+        partial.replace(generated)
+    examples = [str(generated)]
+    examples += [str(SHARED_TRAIN / name) for name in SHARED_EXAMPLES if (SHARED_TRAIN / name).is_file()]
+    return examples
+
+
+def new_work_dir() -> Path:
+    WORK_ROOT.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_RESULTS_HOURS * 3600
+    for old in WORK_ROOT.iterdir():
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="request-", dir=WORK_ROOT))
+
+
+def check_limits(path: str) -> None:
+    """Refuse files over the size or duration limit before decoding them."""
+    size_mb = os.path.getsize(path) / 2**20
+    if size_mb > MAX_UPLOAD_MB:
+        raise gr.Error(f"{Path(path).name} is {size_mb:.0f} MB; this demo takes videos up to {MAX_UPLOAD_MB} MB.")
+    try:
+        info = probe_video(path)
+    except VideoError as error:
+        raise gr.Error(f"{Path(path).name}: {str(error).split(': ', 1)[-1]}") from error
+    if info.duration > MAX_MINUTES * 60:
+        raise gr.Error(f"{Path(path).name} lasts {info.duration / 60:.1f} minutes; this demo takes up to {MAX_MINUTES:g} minutes.")
+
+
+def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model, progress=gr.Progress()):
+    """Split the uploaded video into shots and classify each; returns every output of the page."""
+    if not video:
+        raise gr.Error("Upload a video or pick an example first.")
+    check_limits(video)
+    try:
+        classifier = get_classifier(model)
+    except ModelLoadError as error:
+        raise gr.Error(str(error)) from error
+    settings = AnalysisSettings(
+        split=SplitSettings(detector=detector, threshold=threshold or None, min_shot_seconds=float(min_shot_seconds)),
+        clips_per_shot=int(clips_per_shot),
+    )
+    counts = {"shots": 0}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage == "shots":
+            counts["shots"] = done
+        else:
+            progress((done, total or None), desc=f"Decoding and splitting: frame {done} of ~{total}; {counts['shots']} shots classified")
+
+    progress(0, desc="Opening the video")
+    try:
+        analysis = analyze_video(video, classifier, settings, progress=report)
+    except VideoError as error:
+        raise gr.Error(f"{Path(video).name}: {str(error).split(': ', 1)[-1]}") from error
+    progress(1, desc="Writing results")
+    work_dir = new_work_dir()
+    config = classifier.config
+    downloads = write_exports(analysis, work_dir, ["json", "csv", "edl", "contact-sheet"], config.scale_labels, config.movement_labels)
+    rows = [
+        [
+            p.shot.index,
+            row["start_timecode"],
+            row["end_timecode"],
+            row["duration"],
+            p.scale,
+            round(row["scale_confidence"], 2),
+            p.movement,
+            round(row["movement_confidence"], 2),
+        ]
+        for p in analysis.shots
+        for row in [p.to_row(analysis.fps)]
+    ]
+    gallery = [
+        (thumbnail[:, :, ::-1], f"#{p.shot.index} · {p.scale} {p.scale_confidence:.0%} · {p.movement} {p.movement_confidence:.0%}")
+        for p, thumbnail in zip(analysis.shots, analysis.thumbnails)
+    ]
+    summary = analysis.summary(config.scale_labels, config.movement_labels)
+    headline = (
+        f"**{summary.num_shots} shots** in {analysis.duration:.1f} s · average shot {summary.average_shot_seconds:.2f} s "
+        f"(median {summary.median_shot_seconds:.2f} s) · model `{Path(analysis.model_id).name}`"
+    )
+    state = {"video": video, "fps": analysis.fps, "work_dir": str(work_dir), "shots": [p.shot for p in analysis.shots]}
+    return (
+        headline,
+        pd.DataFrame(rows, columns=TABLE_COLUMNS),
+        gallery,
+        timeline_strip(analysis),
+        share_chart(analysis, "scale", config.scale_labels, "Shot scale"),
+        share_chart(analysis, "movement", config.movement_labels, "Camera movement"),
+        [str(path) for path in downloads.values()],
+        state,
+        None,
+    )
+
+
+def play_shot(state: dict | None, event: gr.SelectData):
+    """Cut the selected shot into its own small clip and play it."""
+    if not state:
+        raise gr.Error("Analyze a video first.")
+    shot = state["shots"][event.index]
+    try:
+        [clip] = export_shot_clips(state["video"], [shot], state["fps"], Path(state["work_dir"]) / "clips")
+    except ClipExportError as error:
+        raise gr.Error(str(error)) from error
+    return str(clip)
+
+
+with gr.Blocks(title="shot-model: shot scale and camera movement") as demo:
+    gr.Markdown(
+        "# shot-model\nUpload an ad or a trailer: it is split into shots, and every shot gets its **scale** "
+        "(ECS extreme close-up · CS close-up · MS medium · FS full · LS long) and **camera movement** "
+        "(Static · Motion · Push in · Pull out)."
+    )
+    analysis_state = gr.State()
+    with gr.Row():
+        with gr.Column(scale=2):
+            video_input = gr.File(label="Video", file_types=["video"], type="filepath")
+            with gr.Accordion("Settings", open=False):
+                detector = gr.Dropdown(choices=[d for d in DETECTORS if d != "none"], value=SplitSettings.detector, label="Shot detector")
+                threshold = gr.Number(value=0, label="Detector threshold (0: the detector's default; lower finds more cuts)")
+                min_shot = gr.Slider(0.1, 3.0, value=SplitSettings.min_shot_seconds, step=0.1, label="Minimum shot length (s)")
+                clips_per_shot = gr.Slider(1, 4, value=1, step=1, label="Clips per shot (averaged)")
+                model_box = gr.Textbox(value=str(DEFAULT_MODEL), label="Model (folder or Hub id)", elem_id="model-box")
+            analyze_button = gr.Button("Analyze", variant="primary")
+            gr.Examples(examples=[[path] for path in example_videos()], inputs=[video_input], label="Examples")
+        with gr.Column(scale=3):
+            headline = gr.Markdown("Results appear here.")
+            timeline = gr.Image(label="Timeline, coloured by shot scale", show_label=True, interactive=False, height=90)
+            with gr.Row():
+                scale_chart = gr.Plot(label="Shot scale: share of shots and of screen time")
+                movement_chart = gr.Plot(label="Camera movement: share of shots and of screen time")
+    with gr.Row():
+        with gr.Column(scale=3):
+            gallery = gr.Gallery(label="Shots (select one to play it)", columns=6, height=360, allow_preview=False, object_fit="contain")
+        with gr.Column(scale=2):
+            shot_player = gr.Video(label="Selected shot", interactive=False, autoplay=True)
+    table = gr.Dataframe(headers=TABLE_COLUMNS, label="Shots", interactive=False, wrap=True)
+    downloads = gr.File(label="Downloads: JSON, CSV, EDL, contact sheet", file_count="multiple", interactive=False)
+
+    analyze_button.click(
+        analyze,
+        inputs=[video_input, detector, threshold, min_shot, clips_per_shot, model_box],
+        outputs=[headline, table, gallery, timeline, scale_chart, movement_chart, downloads, analysis_state, shot_player],
+        api_name="analyze",
+        concurrency_limit=1,  # one analysis at a time: it already uses every core
+    )
+    gallery.select(play_shot, inputs=[analysis_state], outputs=[shot_player], api_name=False, concurrency_limit=2)
+
+
+if __name__ == "__main__":
+    demo.queue(max_size=32).launch(server_name="127.0.0.1", server_port=int(os.environ.get("PORT", 7860)), max_file_size=f"{MAX_UPLOAD_MB}mb")

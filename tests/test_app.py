@@ -1,0 +1,124 @@
+"""The Gradio demo driven as users and scripts drive it: through its API with gradio_client, and in a browser."""
+
+import shutil
+import socket
+import time
+import urllib.request
+
+import pytest
+from gradio_client import Client, handle_file
+from media_factory import cut_video
+
+import app as shot_app
+from shot_model import ShotClassifier, analyze_video
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_app():
+    port = free_port()
+    shot_app.demo.queue(max_size=32).launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, max_file_size="50mb")
+    url = f"http://127.0.0.1:{port}/"
+    yield url, Client(url, verbose=False)
+    shot_app.demo.close()
+
+
+def analyze(client, path, model, **settings):
+    options = {"detector": "adaptive", "threshold": 0, "min_shot_seconds": 0.5, "clips_per_shot": 1} | settings
+    return client.predict(handle_file(str(path)), options["detector"], options["threshold"], options["min_shot_seconds"],
+                          options["clips_per_shot"], str(model), api_name="/analyze")
+
+
+def expected_rows(path, model):
+    analysis = analyze_video(path, ShotClassifier.from_pretrained(model))
+    return [[p.shot.index, row["start_timecode"], row["end_timecode"], row["duration"], p.scale, round(row["scale_confidence"], 2),
+             p.movement, round(row["movement_confidence"], 2)] for p in analysis.shots for row in [p.to_row(analysis.fps)]]
+
+
+def test_real_clip_table_matches_the_pipeline(served_app, train_media, tiny_model_dir):
+    _, client = served_app
+    path = train_media / "ghost_nggyup_musicvideo.mp4"
+    headline, table, gallery, timeline, scale_chart, movement_chart, downloads, _player = analyze(client, path, tiny_model_dir)
+    assert table["data"] == expected_rows(path, tiny_model_dir)
+    assert headline.startswith(f"**{len(table['data'])} shots**")
+    assert len(gallery) == len(table["data"])
+    assert sorted(p.rsplit(".", 2)[-2] + "." + p.rsplit(".", 1)[-1] for p in downloads) == ["contact.png", "shots.csv", "shots.edl", "shots.json"]
+
+
+def test_generated_video_with_known_cuts(served_app, tmp_path, tiny_model_dir):
+    _, client = served_app
+    path = tmp_path / "generated.mp4"
+    cuts = cut_video(path, lengths=(40, 50, 45), moves=["static", "pan", "push"])
+    table = analyze(client, path, tiny_model_dir)[1]
+    assert [row[1] for row in table["data"]] == ["00:00:00:00", "00:00:01:15", "00:00:03:15"]
+    assert table["data"] == expected_rows(path, tiny_model_dir)
+    assert cuts == [40, 90]
+
+
+def test_bad_file_gives_a_readable_error_and_the_app_keeps_serving(served_app, tmp_path, tiny_model_dir):
+    _, client = served_app
+    bad = tmp_path / "not-really.mp4"
+    bad.write_text("a text file with a video's name\n" * 20)
+    with pytest.raises(Exception, match="not-really.mp4: not a readable video"):
+        analyze(client, bad, tiny_model_dir)
+    good = tmp_path / "good.mp4"
+    cut_video(good, lengths=(30, 30))
+    assert len(analyze(client, good, tiny_model_dir)[1]["data"]) == 2
+
+
+def test_unreachable_hub_model_fails_fast_with_a_clear_message(served_app, tmp_path):
+    _, client = served_app
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(20,))
+    start = time.monotonic()
+    with pytest.raises(Exception, match="neither a local folder nor in the Hugging Face cache"):
+        analyze(client, video, "some-org/some-model")
+    assert time.monotonic() - start < 20, "an unreachable Hub must not stall the page"
+
+
+def test_duration_limit_is_checked_before_decoding(served_app, tmp_path, tiny_model_dir, monkeypatch):
+    _, client = served_app
+    monkeypatch.setattr(shot_app, "MAX_MINUTES", 0.01)
+    video = tmp_path / "long.mp4"
+    cut_video(video, lengths=(30,))
+    with pytest.raises(Exception, match=r"lasts 0.0 minutes; this demo takes up to 0.01 minutes"):
+        analyze(client, video, tiny_model_dir)
+
+
+def test_files_outside_the_app_are_not_served(served_app):
+    url, _ = served_app
+    for attempt in ("gradio_api/file=/etc/passwd", "gradio_api/file=../../../../etc/passwd", "file=/etc/passwd"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + attempt, timeout=10)
+        assert refused.value.code in (403, 404), attempt
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it when it can)")
+def test_in_a_real_browser(served_app, tmp_path, tiny_model_dir):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served_app
+    video = tmp_path / "browser.mp4"
+    cut_video(video, lengths=(40, 40, 40), moves=["static", "pan", "pull"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(url)
+        page.get_by_role("button", name="Settings ▼").click()
+        page.locator("#model-box textarea, #model-box input").first.fill(str(tiny_model_dir))
+        page.locator("input[type=file]").first.set_input_files(str(video))
+        page.get_by_role("button", name="Analyze").click()
+        page.get_by_text("3 shots", exact=False).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # let the charts and gallery draw
+        page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "app.png").stat().st_size > 10_000
+    shutil.copy(tmp_path / "app.png", shot_app.WORK_ROOT / "last-browser-test.png")

@@ -79,7 +79,7 @@ def check_limits(path: str) -> None:
     try:
         info = probe_video(path)
     except VideoError as error:
-        raise gr.Error(f"{Path(path).name}: {str(error).split(': ', 1)[-1]}") from error
+        raise gr.Error(f"{Path(path).name}: {error.reason}") from error
     if info.duration > MAX_MINUTES * 60:
         raise gr.Error(f"{Path(path).name} lasts {info.duration / 60:.1f} minutes; this demo takes up to {MAX_MINUTES:g} minutes.")
 
@@ -109,7 +109,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
     try:
         analysis = analyze_video(video, classifier, settings, progress=report)
     except VideoError as error:
-        raise gr.Error(f"{Path(video).name}: {str(error).split(': ', 1)[-1]}") from error
+        raise gr.Error(f"{Path(video).name}: {error.reason}") from error
     progress(1, desc="Writing results")
     work_dir = new_work_dir()
     config = classifier.config

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
-from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, set_seed
 from datasets import DatasetDict, load_from_disk
 from transformers import AutoVideoProcessor, get_scheduler
 
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, video_processor_for
 from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from shot_model.launching import make_accelerator
 from shot_model.metrics import head_metrics, plot_confusion
 from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, DataFormatError, ShotClipDataset, read_shot_csv, split_by_video
 
@@ -207,7 +207,7 @@ def latest_state(checkpoints: Path) -> Path | None:
 def train(config: dict, args) -> None:
     training, output = config["training"], config["output"]
     out_dir = Path(output["dir"])
-    accelerator = Accelerator(
+    accelerator = make_accelerator(
         gradient_accumulation_steps=training.get("gradient_accumulation_steps", 1),
         mixed_precision=training.get("mixed_precision"),
         log_with=output.get("tracker"),
@@ -217,6 +217,7 @@ def train(config: dict, args) -> None:
     )
     seed = training.get("seed", 0)
     set_seed(seed)
+    accelerator.print(f"Training on {accelerator.num_processes} process(es), device {accelerator.device}")
 
     tables = load_shot_tables(config["data"])
     model = build_model(config["model"], tables["train"])
@@ -335,7 +336,7 @@ def save_model(accelerator, model, video_processor, folder: Path, eval_results: 
 
 def evaluate_checkpoint(config: dict, args) -> None:
     """Evaluate a saved model on the test split (else validation) and write the report beside the run's output."""
-    accelerator = Accelerator()
+    accelerator = make_accelerator()
     model = ShotVideoMAEForShotClassification.from_pretrained(args.checkpoint, use_safetensors=True)
     video_processor = AutoVideoProcessor.from_pretrained(args.checkpoint)
     data = {**config["data"], "source": str(args.data)} if args.data else config["data"]

@@ -110,7 +110,7 @@ def run_analyze(args) -> int:
             written = write_exports(analysis, args.out, args.format, config.scale_labels, config.movement_labels)
         except (VideoError, OSError) as error:
             failures += 1
-            print(f"shot-model: {path}: {_reason(error, path)}", file=sys.stderr)
+            report_failure(path, error)
             continue
         if not args.quiet:
             files = ", ".join(str(p) for p in written.values())
@@ -127,7 +127,7 @@ def run_classify(args) -> int:
             analysis = analyze_video(path, classifier, settings)
         except (VideoError, OSError) as error:
             failures += 1
-            print(f"shot-model: {path}: {_reason(error, path)}", file=sys.stderr)
+            report_failure(path, error)
             continue
         prediction = analysis.shots[0]
         line = {
@@ -171,11 +171,10 @@ class _progress_bar:
             bar.close()
 
 
-def _reason(error: Exception, path: Path) -> str:
-    """The error's message without repeating the path it already names."""
-    message = str(error)
-    prefix = f"{path}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+def report_failure(path, error: Exception) -> None:
+    """One line on stderr: the file, then what went wrong (a VideoError already names its file)."""
+    reason = error.reason if isinstance(error, VideoError) else str(error)
+    print(f"shot-model: {path}: {reason}", file=sys.stderr)
 
 
 def _rounded(probabilities: dict[str, float]) -> dict[str, float]:

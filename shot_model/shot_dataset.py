@@ -65,7 +65,9 @@ def parse_time(text: str | None, where: str) -> tuple[float, str]:
 
 
 def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels) -> list[dict]:
-    """Rows of a `video,start,end,scale,movement[,split]` CSV as table rows; video paths are relative to the CSV.
+    """Rows of a `video,start,end,scale,movement[,split][,group]` CSV as table rows; video paths are relative to the
+    CSV. `group` names shots that must stay in one split (e.g. clips cut from the same source); it defaults to
+    the video.
 
     Raises:
         DataFormatError: a missing column, an unknown label, an unreadable time, or a row with neither label.
@@ -96,23 +98,24 @@ def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels) -> lis
             if row["scale"] == MISSING_LABEL and row["movement"] == MISSING_LABEL:
                 raise DataFormatError(f"{where}: the row has neither a scale nor a movement label")
             row["split"] = (line.get("split") or "").strip()
+            row["group"] = (line.get("group") or "").strip() or row["video"]
             rows.append(row)
     return rows
 
 
 def split_by_video(rows: list[dict], val_fraction: float, test_fraction: float, seed: int) -> DatasetDict:
-    """A DatasetDict of train/val/test, honouring a row's `split` where given, else assigning whole videos.
+    """A DatasetDict of train/val/test, honouring a row's `split` where given, else assigning whole groups.
 
-    Splitting by video keeps the shots of one video out of more than one split, so validation is honest.
+    A group (a row's `group`, else its video) never straddles two splits, so validation is honest.
     """
-    videos = sorted({row["video"] for row in rows if not row.get("split")})
-    random.Random(seed).shuffle(videos)
-    num_val, num_test = round(len(videos) * val_fraction), round(len(videos) * test_fraction)
-    assigned = {video: "val" for video in videos[:num_val]}
-    assigned.update({video: "test" for video in videos[num_val : num_val + num_test]})
+    groups = sorted({row.get("group") or row["video"] for row in rows if not row.get("split")})
+    random.Random(seed).shuffle(groups)
+    num_val, num_test = round(len(groups) * val_fraction), round(len(groups) * test_fraction)
+    assigned = {group: "val" for group in groups[:num_val]}
+    assigned.update({group: "test" for group in groups[num_val : num_val + num_test]})
     splits = {"train": [], "val": [], "test": []}
     for row in rows:
-        split = row.get("split") or assigned.get(row["video"], "train")
+        split = row.get("split") or assigned.get(row.get("group") or row["video"], "train")
         if split not in splits:
             raise DataFormatError(f"Unknown split {split!r} for {row['video']}: use train, val or test")
         splits[split].append(row)

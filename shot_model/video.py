@@ -16,6 +16,10 @@ import numpy as np
 class VideoError(Exception):
     """A file that cannot be analysed as a video. The message names the file, what is wrong, and what to do."""
 
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
+
 
 @dataclass(frozen=True)
 class VideoInfo:
@@ -59,9 +63,9 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             # stream decodes at all).
             first = next(container.decode(stream), None)
         except av.FFmpegError as error:
-            raise VideoError(f"{path}: the video stream does not decode ({error}); the file looks corrupt") from error
+            raise VideoError(path, f"the video stream does not decode ({error}); the file looks corrupt") from error
         if first is None:
-            raise VideoError(f"{path}: the video stream holds no decodable frame")
+            raise VideoError(path, "the video stream holds no decodable frame")
         rotation = first.rotation % 360
         width, height = (first.width, first.height) if rotation % 180 == 0 else (first.height, first.width)
         fps = _fps(stream)
@@ -108,30 +112,30 @@ def iter_frames(path: str | os.PathLike, size: tuple[int, int], threads: int = 0
                 yield Frame(index=index, time=max(0.0, time), bgr=_rotated(pixels, rotation))
                 index += 1
         except av.FFmpegError as error:
-            raise VideoError(f"{path}: decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
+            raise VideoError(path, f"decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
         declared = stream.frames
     if index == 0:
-        raise VideoError(f"{path}: the video stream holds no decodable frame")
+        raise VideoError(path, "the video stream holds no decodable frame")
     # A file cut short with its index up front decodes "fine" and just stops: compare with what the index declares.
     if declared and index < declared - max(2, declared // 100):
-        raise VideoError(f"{path}: only {index} of the {declared} frames the file declares could be decoded; the file is truncated")
+        raise VideoError(path, f"only {index} of the {declared} frames the file declares could be decoded; the file is truncated")
 
 
 def _open_container(path: str):
     if not os.path.exists(path):
-        raise VideoError(f"{path}: no such file")
+        raise VideoError(path, "no such file")
     if os.path.isdir(path):
-        raise VideoError(f"{path}: is a folder, not a video file")
+        raise VideoError(path, "is a folder, not a video file")
     if os.path.getsize(path) == 0:
-        raise VideoError(f"{path}: the file is empty (0 bytes)")
+        raise VideoError(path, "the file is empty (0 bytes)")
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.FFmpegError as error:
-        raise VideoError(f"{path}: not a readable video ({error.strerror or error}); is it a video file, and complete?") from error
+        raise VideoError(path, f"not a readable video ({error.strerror or error}); is it a video file, and complete?") from error
     if not container.streams.video:
         kinds = ", ".join(sorted({stream.type for stream in container.streams})) or "no streams"
         container.close()
-        raise VideoError(f"{path}: has no video stream (found: {kinds}); an audio-only or data file cannot be analysed")
+        raise VideoError(path, f"has no video stream (found: {kinds}); an audio-only or data file cannot be analysed")
     return container
 
 

@@ -1,12 +1,15 @@
 """Fixtures shared by the test suite: tiny model configs and the real footage beside the checkout."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from shot_model import ShotVideoMAEConfig
 
-SHARED_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MEDIA = REPO.parent / "shared" / "media"
 TRAIN_MEDIA = SHARED_MEDIA / "train"
 
 
@@ -54,3 +57,13 @@ def tiny_classifier(tiny_model_dir):
     from shot_model import ShotClassifier
 
     return ShotClassifier.from_pretrained(tiny_model_dir)
+
+
+def accelerate_launch(*args: str, processes: int = 1) -> subprocess.CompletedProcess:
+    """Run `accelerate launch` as an engineer would. Several processes on a CPU-only machine go through torchrun
+    (`--multi_gpu` is accelerate's name for it; with no GPU each process runs on the CPU and they talk over gloo):
+    `--cpu` alone starts a single process unless MPI is set up."""
+    hardware = ["--multi_gpu", "--num_processes", str(processes)] if processes > 1 else ["--cpu", "--num_processes", "1"]
+    command = [sys.executable, "-m", "accelerate.commands.launch", *hardware, "--num_machines", "1", "--mixed_precision", "no",
+               "--dynamo_backend", "no", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=REPO)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from conftest import REPO, accelerate_launch
 
 from data.movieshots_fixture import make_fixture
 from data.prepare import main as prepare_main
@@ -18,7 +19,6 @@ from shot_model import ShotVideoMAEForShotClassification
 from shot_model.shot_dataset import DataFormatError, read_shot_csv, split_by_video
 from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,7 @@ def debug_config(tmp_path: Path, dataset: Path, output: dict | None = None, **tr
 
 
 def launch(*args, processes: int = 1) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes), "--cpu", "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no", str(REPO / "train.py"), *args]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    result = accelerate_launch(str(REPO / "train.py"), *args, processes=processes)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -98,6 +96,7 @@ def test_resume_continues_from_the_saved_step_to_the_same_model(tmp_path, fixtur
 
 def test_two_processes_train_and_evaluate(tmp_path, fixture_dataset):
     result = launch("--config", str(debug_config(tmp_path, fixture_dataset, max_steps=6)), processes=2)
+    assert "Training on 2 process(es)" in result.stdout
     assert "step 6: validation score" in result.stdout
     report = json.loads((tmp_path / "run" / "model" / "val_report" / "report.json").read_text())
     assert report["scale"]["count"] == 8, "gather_for_metrics counts every validation shot once"

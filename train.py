@@ -233,11 +233,13 @@ def train(config: dict, args) -> None:
     )
     updates_per_epoch = math.ceil(len(train_loader) / training.get("gradient_accumulation_steps", 1))
     total_updates = training.get("max_steps") or updates_per_epoch * training["epochs"]
+    # Accelerate steps a prepared scheduler once per process at every update, so count in those steps.
+    scheduler_steps = total_updates * accelerator.num_processes
     scheduler = get_scheduler(
         training.get("lr_schedule", "cosine"),
         optimizer,
-        num_warmup_steps=int(training.get("warmup_ratio", 0.1) * total_updates),
-        num_training_steps=total_updates,
+        num_warmup_steps=int(training.get("warmup_ratio", 0.1) * scheduler_steps),
+        num_training_steps=scheduler_steps,
     )
     model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
     if val_loader is not None:

@@ -95,8 +95,9 @@ def test_resume_continues_from_the_saved_step_to_the_same_model(tmp_path, fixtur
 
 
 def test_two_processes_train_and_evaluate(tmp_path, fixture_dataset):
-    result = launch("--config", str(debug_config(tmp_path, fixture_dataset, max_steps=6)), processes=2)
+    result = launch("--config", str(debug_config(tmp_path, fixture_dataset, output={"log_every_steps": 1}, max_steps=6)), processes=2)
     assert "Training on 2 process(es)" in result.stdout
+    assert re.search(r"step 6/6 loss [\d.]+ lr 0.00e\+00", result.stdout), "the learning-rate schedule ends with the run"
     assert "step 6: validation score" in result.stdout
     report = json.loads((tmp_path / "run" / "model" / "val_report" / "report.json").read_text())
     assert report["scale"]["count"] == 8, "gather_for_metrics counts every validation shot once"

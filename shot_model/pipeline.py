@@ -4,7 +4,9 @@ Memory stays flat with video length: frames are kept only for the shot in progre
 """
 
 import os
+import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from .classifier import ShotClassifier, average_probabilities
@@ -39,13 +41,31 @@ class AnalysisSettings:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
 
 
+class StageClock:
+    """Seconds spent in each stage of an analysis, for the benchmarks and `--profile`."""
+
+    STAGES = ("decode", "split", "sample", "classify")
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(self.STAGES, 0.0)
+
+    @contextmanager
+    def timing(self, stage: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - start
+
+
 class _ShotQueue:
     """Shots waiting for the model, classified a batch at a time so the model always sees full batches."""
 
-    def __init__(self, classifier: ShotClassifier, settings: AnalysisSettings, on_prediction):
+    def __init__(self, classifier: ShotClassifier, settings: AnalysisSettings, on_prediction, clock: StageClock):
         self.classifier = classifier
         self.settings = settings
         self.on_prediction = on_prediction
+        self.clock = clock
         self._waiting: list[tuple[Shot, list]] = []
 
     def add(self, shot: Shot, clips: list) -> None:
@@ -57,7 +77,8 @@ class _ShotQueue:
         if not self._waiting:
             return
         all_clips = [clip for _, clips in self._waiting for clip in clips]
-        probabilities = iter(self.classifier.classify(all_clips, batch_size=self.settings.batch_size))
+        with self.clock.timing("classify"):
+            probabilities = iter(self.classifier.classify(all_clips, batch_size=self.settings.batch_size))
         for shot, clips in self._waiting:
             averaged = average_probabilities([next(probabilities) for _ in clips])
             self.on_prediction(_prediction(shot, averaged))
@@ -100,7 +121,8 @@ def analyze_video(
         if progress is not None:
             progress("shots", len(predictions), 0)
 
-    queue = _ShotQueue(classifier, settings, record)
+    clock = StageClock()
+    queue = _ShotQueue(classifier, settings, record, clock)
     frame_times: list[float] = []
     shot_starts = [0]
     thumbnails = []
@@ -108,23 +130,34 @@ def analyze_video(
     def close_shot(end_frame: int, end_time: float) -> None:
         start = shot_starts[-1]
         shot = Shot(len(shot_starts) - 1, start, end_frame, frame_times[start], end_time)
-        frames = buffer.pop_before(end_frame)
-        thumbnails.append(nearest_frames(frames, [(start + end_frame) // 2])[0].bgr)
-        clips = [
-            rgb_clip(nearest_frames(frames, indices))
-            for indices in clip_frame_indices(start, end_frame, config.num_frames, settings.clips_per_shot)
-        ]
+        with clock.timing("sample"):
+            frames = buffer.pop_before(end_frame)
+            thumbnails.append(nearest_frames(frames, [(start + end_frame) // 2])[0].bgr)
+            clips = [
+                rgb_clip(nearest_frames(frames, indices))
+                for indices in clip_frame_indices(start, end_frame, config.num_frames, settings.clips_per_shot)
+            ]
         queue.add(shot, clips)
         shot_starts.append(end_frame)
 
-    for frame in iter_frames(path, analysis_size(info, settings.split.decode_short_side)):
+    frames = iter_frames(path, analysis_size(info, settings.split.decode_short_side))
+    while True:
+        with clock.timing("decode"):
+            frame = next(frames, None)
+        if frame is None:
+            break
         frame_times.append(frame.time)
-        buffer.add(frame)
-        for cut in splitter.push(frame):
+        with clock.timing("sample"):
+            buffer.add(frame)
+        with clock.timing("split"):
+            cuts = splitter.push(frame)
+        for cut in cuts:
             close_shot(cut, frame_times[cut])
         if progress is not None and frame.index % 50 == 0:
             progress("frames", frame.index, info.num_frames)
-    for cut in splitter.finish():
+    with clock.timing("split"):
+        cuts = splitter.finish()
+    for cut in cuts:
         close_shot(cut, frame_times[cut])
     end_time = video_end_time(frame_times, info.fps)
     close_shot(len(frame_times), end_time)
@@ -141,6 +174,7 @@ def analyze_video(
         shots=predictions,
         settings=asdict(settings),
         thumbnails=thumbnails,
+        timings={stage: round(seconds, 4) for stage, seconds in clock.seconds.items()},
     )
 
 

@@ -111,6 +111,8 @@ class VideoAnalysis:
     settings: dict = field(default_factory=dict)
     # One small BGR frame from the middle of each shot, for galleries and contact sheets; not serialised.
     thumbnails: list = field(default_factory=list, repr=False, compare=False)
+    # Seconds spent decoding, splitting, sampling and classifying.
+    timings: dict = field(default_factory=dict, compare=False)
 
     def summary(self, scale_labels: list[str], movement_labels: list[str]) -> AnalysisSummary:
         durations = sorted(prediction.shot.duration for prediction in self.shots)
@@ -153,6 +155,7 @@ class VideoAnalysis:
             "height": self.height,
             "model": {"id": self.model_id, "version": self.model_version},
             "settings": self.settings,
+            "timings": self.timings,
             "summary": asdict(self.summary(scale_labels, movement_labels)),
             "shots": [
                 {**prediction.to_row(self.fps), "scale_probs": prediction.scale_probs, "movement_probs": prediction.movement_probs}

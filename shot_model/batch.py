@@ -57,7 +57,7 @@ def run_batch(args) -> int:
     if accelerator.is_main_process and not args.quiet:
         print(f"{len(videos)} videos, {len(videos) - len(pending)} already done, {len(pending)} to analyze", file=sys.stderr)
 
-    classifier = ShotClassifier.from_pretrained(args.model, device=accelerator.device)
+    classifier = ShotClassifier.from_pretrained(args.model, device=accelerator.device, allow_pickle=args.allow_pickle)
     config = classifier.config
     settings = settings_from(args)
     failures = []

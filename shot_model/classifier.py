@@ -6,15 +6,18 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import json
 import socket
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from huggingface_hub import constants, snapshot_download
+from safetensors import SafetensorError
 from transformers import AutoVideoProcessor
 
 from . import __version__
+from .configuration_shot_videomae import CONFIG_FORMAT_VERSION, ShotVideoMAEConfig
 from .modeling_shot_videomae import ShotVideoMAEForShotClassification
 from .processing_shot_videomae import check_processor_matches
 
@@ -32,6 +35,43 @@ class ClipProbabilities:
 
     scale: dict[str, float]
     movement: dict[str, float]
+
+
+def check_model_folder(folder: Path, allow_pickle: bool = False) -> None:
+    """Say exactly what is wrong with a local model folder before transformers gives a vaguer error.
+
+    Raises:
+        ModelLoadError: naming the file that is missing or wrong, and what to do about it.
+    """
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise ModelLoadError(f"{folder} is not a saved model folder: it has no config.json")
+    try:
+        config = json.loads(config_path.read_text())
+    except json.JSONDecodeError as error:
+        raise ModelLoadError(f"{config_path} is not valid JSON ({error}); save the model again") from error
+    if config.get("model_type") != ShotVideoMAEConfig.model_type:
+        raise ModelLoadError(f"{folder} holds a {config.get('model_type')!r} model, not a shot classifier ({ShotVideoMAEConfig.model_type!r})")
+    if config.get("format_version", 1) > CONFIG_FORMAT_VERSION:
+        raise ModelLoadError(
+            f"{config_path} was written by a newer shot-model (format {config['format_version']}, this one reads up to "
+            f"{CONFIG_FORMAT_VERSION}): upgrade shot-model"
+        )
+    has_safetensors = any(folder.glob("model*.safetensors")) or (folder / "model.safetensors.index.json").is_file()
+    if not has_safetensors:
+        if (folder / "pytorch_model.bin").is_file() and not allow_pickle:
+            raise ModelLoadError(
+                f"{folder} has only pickled weights (pytorch_model.bin), which can run arbitrary code when loaded. "
+                "Convert them to safetensors (load and save_pretrained the model where you trust it), or opt in "
+                "with --allow-pickle if you trust their source"
+            )
+        if not (folder / "pytorch_model.bin").is_file():
+            raise ModelLoadError(f"{folder} has no weights: model.safetensors is missing")
+    if not any((folder / name).is_file() for name in ("video_preprocessor_config.json", "preprocessor_config.json")):
+        raise ModelLoadError(
+            f"{folder} has no video_preprocessor_config.json: save the processor beside the weights "
+            "(shot_model.video_processor_for(model.config).save_pretrained(folder))"
+        )
 
 
 def _in_hub_cache(repo_id: str) -> bool:
@@ -69,10 +109,11 @@ class ShotClassifier:
         self.model_id = model_id
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path | None = None, device=None) -> "ShotClassifier":
+    def from_pretrained(cls, name_or_path: str | Path | None = None, device=None, allow_pickle: bool = False) -> "ShotClassifier":
         """Load a saved model folder or Hub id (default: the starter checkpoint shipped in the repo).
 
-        Only safetensors weights are read: a pickled checkpoint can run arbitrary code when loaded.
+        Only safetensors weights are read unless `allow_pickle`: unpickling a `.bin` checkpoint can run any code
+        its author put in it.
 
         Raises:
             ModelLoadError: the folder or Hub id is missing, incomplete or unreachable; the message says how to fix it.
@@ -84,8 +125,8 @@ class ShotClassifier:
                 "--model, or rebuild the starter as data/README.md describes."
             )
         is_local = Path(name_or_path).exists()
-        if is_local and not (Path(name_or_path) / "config.json").is_file():
-            raise ModelLoadError(f"{name_or_path} is not a saved model folder: it has no config.json")
+        if is_local:
+            check_model_folder(Path(name_or_path), allow_pickle)
         device = torch.device(device) if device is not None else best_device()
         # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
         dtype = torch.float16 if device.type == "cuda" else torch.float32
@@ -99,8 +140,12 @@ class ShotClassifier:
                 "on a connected machine (huggingface-cli download ...) and copy the cache over."
             )
         try:
-            model = ShotVideoMAEForShotClassification.from_pretrained(name_or_path, use_safetensors=True, dtype=dtype, local_files_only=offline)
+            model = ShotVideoMAEForShotClassification.from_pretrained(
+                name_or_path, use_safetensors=not allow_pickle, dtype=dtype, local_files_only=offline
+            )
             video_processor = AutoVideoProcessor.from_pretrained(name_or_path, local_files_only=offline)
+        except SafetensorError as error:
+            raise ModelLoadError(f"The weights of {name_or_path!r} are damaged ({error}); download or save the model again") from error
         except (OSError, ValueError) as error:
             where = "folder" if is_local else "Hub id"
             raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error

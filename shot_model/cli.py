@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="model folder or Hub id (default: the starter checkpoint in the repo)")
+    parser.add_argument("--allow-pickle", action="store_true", help="also load pickled .bin weights (they can run code: only from sources you trust)")
     parser.add_argument("--clips-per-shot", type=int, default=1, help="clips sampled per shot, softmax averaged (default: 1)")
     parser.add_argument("--batch-size", type=int, default=16, help="clips per forward pass (default: 16)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -100,7 +101,7 @@ def settings_from(args) -> AnalysisSettings:
 
 def run_analyze(args) -> int:
     settings = settings_from(args)
-    classifier = ShotClassifier.from_pretrained(args.model)
+    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
     config = classifier.config
     failures = 0
     for path in args.videos:
@@ -120,7 +121,7 @@ def run_analyze(args) -> int:
 
 def run_classify(args) -> int:
     settings = settings_from(args)
-    classifier = ShotClassifier.from_pretrained(args.model)
+    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
     failures = 0
     for path in tqdm(args.clips, desc="classifying", unit="clip", disable=args.quiet or len(args.clips) < 2):
         try:

@@ -5,6 +5,8 @@ The label sets follow the MovieShots taxonomy (Rao et al., ECCV 2020); see the p
 
 from transformers import PreTrainedConfig, VideoMAEConfig
 
+# Bumped when a saved config gains a meaning older code would misread; loaders refuse newer formats.
+CONFIG_FORMAT_VERSION = 1
 SCALE_LABELS = ("ECS", "CS", "MS", "FS", "LS")
 MOVEMENT_LABELS = ("Static", "Motion", "Push", "Pull")
 ACTIVE_HEADS = ("both", "scale", "movement")
@@ -91,6 +93,8 @@ class ShotVideoMAEConfig(PreTrainedConfig):
             One paragraph on what the model was trained on, shown in the model card.
         eval_results (`dict`, *optional*):
             Evaluation figures (e.g. `{"dev": {"scale_macro_f1": 0.71}}`) shown in the model card.
+        format_version (`int`, *optional*, defaults to `CONFIG_FORMAT_VERSION`):
+            The version of this config's format; code refuses a config newer than it understands.
 
     Example:
 
@@ -133,6 +137,7 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         backbone_name_or_path=None,
         training_data=None,
         eval_results=None,
+        format_version=CONFIG_FORMAT_VERSION,
         **kwargs,
     ):
         self.image_size = image_size
@@ -164,6 +169,12 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         self.backbone_name_or_path = backbone_name_or_path
         self.training_data = training_data
         self.eval_results = eval_results
+        if format_version > CONFIG_FORMAT_VERSION:
+            raise ValueError(
+                f"This config has format version {format_version}, newer than this code understands "
+                f"({CONFIG_FORMAT_VERSION}): upgrade shot-model to load it"
+            )
+        self.format_version = format_version
         if num_frames % tubelet_size:
             raise ValueError(f"num_frames ({num_frames}) must be a multiple of tubelet_size ({tubelet_size})")
         if hidden_size % num_attention_heads:

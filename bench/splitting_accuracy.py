@@ -1,0 +1,94 @@
+"""Shot-splitting accuracy against known cuts: precision, recall and F1 (a detected cut matches a true one within
+±2 frames; a fade or dissolve matches anywhere inside it), for our defaults and PySceneDetect's own defaults.
+
+    python bench/splitting_accuracy.py        # the montage (built if missing) and sbdhw__news_frames.mp4
+"""
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO))
+
+import scenedetect  # noqa: E402
+from montage import build  # noqa: E402
+
+from shot_model.shots import SplitSettings, detect_shots  # noqa: E402
+
+NEWS = REPO.parent / "shared" / "media" / "train" / "sbdhw__news_frames.mp4"
+NEWS_TRUTH = REPO.parent / "shared" / "media" / "boundaries" / "sbdhw__news_frames.transitions.tsv"
+
+
+def read_truth(path: Path) -> list[tuple[int, int]]:
+    with open(path) as file:
+        return [(int(row["start_frame"]), int(row["end_frame"])) for row in csv.DictReader(file, delimiter="\t")]
+
+
+def score(truth: list[tuple[int, int]], found: list[int], tolerance: int = 2) -> dict:
+    """One-to-one matching, nearest first: each true transition takes at most one detected cut."""
+    pairs = sorted(
+        (max(0, start - cut, cut - end), t, d)
+        for t, (start, end) in enumerate(truth)
+        for d, cut in enumerate(found)
+        if start - tolerance <= cut <= end + tolerance
+    )
+    used_truth, used_found = set(), set()
+    for _, t, d in pairs:
+        if t not in used_truth and d not in used_found:
+            used_truth.add(t)
+            used_found.add(d)
+    hits = len(used_truth)
+    precision = hits / len(found) if found else 1.0
+    recall = hits / len(truth) if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    missed = [truth[t] for t in range(len(truth)) if t not in used_truth]
+    false = [found[d] for d in range(len(found)) if d not in used_found]
+    return {"precision": precision, "recall": recall, "f1": f1, "missed": missed, "false": false}
+
+
+def ours(video: Path, settings: SplitSettings) -> list[int]:
+    return [shot.start_frame for shot in detect_shots(video, settings)[1:]]
+
+
+def pyscenedetect_default(detector):
+    def run(video: Path) -> list[int]:
+        scenes = scenedetect.detect(str(video), detector(), start_in_scene=True)
+        return [start.frame_num for start, _ in scenes[1:]]  # constant frame rate here: frame_num is the index
+
+    return run
+
+
+CANDIDATES = {
+    "shot-model default (adaptive, min_content_val 25, 0.5 s)": lambda video: ours(video, SplitSettings()),
+    "shot-model content detector": lambda video: ours(video, SplitSettings(detector="content")),
+    "PySceneDetect default ContentDetector": pyscenedetect_default(scenedetect.ContentDetector),
+    "PySceneDetect default AdaptiveDetector": pyscenedetect_default(scenedetect.AdaptiveDetector),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--height", type=int, default=720, help="montage height (default: 720)")
+    args = parser.parse_args()
+    montage, montage_truth = build(args.height)
+    videos = {f"montage {args.height}p": (montage, read_truth(montage_truth)), "sbdhw__news_frames": (NEWS, read_truth(NEWS_TRUTH))}
+    print(f"{'video':<18} {'method':<55} {'P':>6} {'R':>6} {'F1':>6} {'sec':>6}  missed / false")
+    for video_name, (video, truth) in videos.items():
+        for name, method in CANDIDATES.items():
+            start = time.perf_counter()
+            found = method(video)
+            seconds = time.perf_counter() - start
+            result = score(truth, found)
+            print(
+                f"{video_name:<18} {name:<55} {result['precision']:6.3f} {result['recall']:6.3f} {result['f1']:6.3f} {seconds:6.1f}  "
+                f"{result['missed']} / {result['false']}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

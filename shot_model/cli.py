@@ -12,10 +12,10 @@ from tqdm import tqdm
 from transformers.utils import logging as transformers_logging
 
 from .classifier import ModelLoadError, ShotClassifier
-from .exports import FORMATS, write_exports
+from .exports import FORMATS, IncrementalShotLog, write_exports
 from .pipeline import AnalysisSettings, analyze_video
 from .shots import DETECTORS, SplitSettings
-from .video import VideoError
+from .video import VideoError, probe_video
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,13 +105,19 @@ def run_analyze(args) -> int:
     config = classifier.config
     failures = 0
     for path in args.videos:
+        log = None
         try:
+            fps = probe_video(path).fps
+            log = IncrementalShotLog(args.out, path)
             with _progress_bar(path, args.quiet) as progress:
-                analysis = analyze_video(path, classifier, settings, progress=progress)
+                analysis = analyze_video(path, classifier, settings, progress=progress, on_shot=lambda shot: log.add(shot, fps))
             written = write_exports(analysis, args.out, args.format, config.scale_labels, config.movement_labels)
+            log.finish()
         except (VideoError, OSError) as error:
             failures += 1
             report_failure(path, error)
+            if log is not None:
+                log.abandon()
             continue
         if not args.quiet:
             files = ", ".join(str(p) for p in written.values())

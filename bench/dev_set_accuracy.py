@@ -1,0 +1,119 @@
+"""Accuracy on the hand-labelled dev set (data/dev_set.csv: real train shots no model was trained on), for a
+model and two baselines: the majority class, and a non-learned rule (global motion for movement, face size for
+scale; data/starter/rule_baseline.py).
+
+    python bench/dev_set_accuracy.py --model checkpoints/shot-videomae-starter [--report-dir runs/dev-report]
+
+Clips are made exactly as `shot-model analyze` makes them: frames decoded once with the pipeline's decoder at
+its resolution, sampled evenly inside the shot.
+"""
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from data.starter.rule_baseline import classify_shot  # noqa: E402
+from shot_model import ShotClassifier  # noqa: E402
+from shot_model.metrics import head_metrics, plot_confusion  # noqa: E402
+from shot_model.sampling import clip_frame_indices, rgb_clip  # noqa: E402
+from shot_model.shot_dataset import MISSING_LABEL  # noqa: E402
+from shot_model.shots import SplitSettings  # noqa: E402
+from shot_model.video import analysis_size, iter_frames, probe_video  # noqa: E402
+
+DEV_SET = REPO / "data" / "dev_set.csv"
+RULE_FRAMES = 16
+
+
+def dev_shots(path: Path) -> list[dict]:
+    with open(path) as file:
+        rows = list(csv.DictReader(file))
+    for row in rows:
+        row["path"] = (path.parent / row["video"]).resolve()
+        row["start_frame"], row["end_frame"] = int(row["start"].rstrip("f")), int(row["end"].rstrip("f"))
+    return rows
+
+
+def frames_of_shots(video: Path, shots: list[dict], wanted_per_shot) -> list[dict[int, object]]:
+    """Decode `video` once; for each shot keep the frames (by index) that `wanted_per_shot(shot)` asks for."""
+    wanted = [set(wanted_per_shot(shot)) for shot in shots]
+    everything = set().union(*wanted)
+    kept = {}
+    size = analysis_size(probe_video(video), SplitSettings().decode_short_side)
+    for frame in iter_frames(video, size):
+        if frame.index in everything:
+            kept[frame.index] = frame
+    return [{index: kept[index] for index in indices} for indices in wanted]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=None, help="model folder (default: the starter checkpoint)")
+    parser.add_argument("--dev-set", type=Path, default=DEV_SET)
+    parser.add_argument("--clips-per-shot", type=int, default=1)
+    parser.add_argument("--report-dir", type=Path, help="write report.json and confusion matrices here")
+    args = parser.parse_args()
+    classifier = ShotClassifier.from_pretrained(args.model)
+    config = classifier.config
+    shots = dev_shots(args.dev_set)
+
+    def model_indices(shot):
+        return [i for clip in clip_frame_indices(shot["start_frame"], shot["end_frame"], config.num_frames, args.clips_per_shot) for i in clip]
+
+    def rule_indices(shot):
+        return clip_frame_indices(shot["start_frame"], shot["end_frame"], RULE_FRAMES)[0]
+
+    predictions = {"model": {"scale": [], "movement": []}, "rule": {"scale": [], "movement": []}}
+    by_video: dict[Path, list[dict]] = {}
+    for shot in shots:
+        by_video.setdefault(shot["path"], []).append(shot)
+    ordered = []
+    for video, video_shots in by_video.items():
+        frames = frames_of_shots(video, video_shots, lambda shot: model_indices(shot) + rule_indices(shot))
+        for shot, kept in zip(video_shots, frames):
+            clips = [rgb_clip([kept[i] for i in indices]) for indices in clip_frame_indices(shot["start_frame"], shot["end_frame"], config.num_frames, args.clips_per_shot)]
+            probabilities = classifier.classify(clips)
+            for head in ("scale", "movement"):
+                averaged = Counter()
+                for clip in probabilities:
+                    averaged.update(getattr(clip, head))
+                predictions["model"][head].append(max(averaged, key=averaged.get))
+            scale, movement = classify_shot([kept[i].bgr[:, :, ::-1] for i in rule_indices(shot)])
+            predictions["rule"]["scale"].append(scale)
+            predictions["rule"]["movement"].append(movement)
+            ordered.append(shot)
+
+    names = {"scale": config.scale_labels, "movement": config.movement_labels}
+    truth = {head: [shot[head] for shot in ordered] for head in names}
+    majority = {head: Counter(truth[head]).most_common(1)[0][0] for head in names}
+    predictions["majority"] = {head: [majority[head]] * len(ordered) for head in names}
+    report = {}
+    print(f"dev set: {len(ordered)} shots from {len(by_video)} videos ({args.dev_set})")
+    print(f"{'method':<10} {'scale acc':>10} {'scale F1':>9} {'move acc':>9} {'move F1':>8}")
+    for method, heads in predictions.items():
+        report[method] = {}
+        for head, labels in names.items():
+            as_index = lambda values: [labels.index(v) if v in labels else MISSING_LABEL for v in values]  # noqa: E731
+            report[method][head] = head_metrics(as_index(truth[head]), as_index(heads[head]), labels)
+        figures = report[method]
+        print(
+            f"{method:<10} {figures['scale']['accuracy']:10.3f} {figures['scale']['macro_f1']:9.3f} "
+            f"{figures['movement']['accuracy']:9.3f} {figures['movement']['macro_f1']:8.3f}"
+        )
+    print(f"(majority = always {majority['scale']} / always {majority['movement']}, the dev set's own most common classes)")
+    if args.report_dir:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+        (args.report_dir / "report.json").write_text(json.dumps(report, indent=2))
+        for method in report:
+            for head in names:
+                plot_confusion(report[method][head], f"{method} on the dev set: {head}", args.report_dir / f"confusion_{method}_{head}.png")
+        print(f"Report: {args.report_dir / 'report.json'}")
+
+
+if __name__ == "__main__":
+    main()

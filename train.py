@@ -115,6 +115,16 @@ def parameter_groups(model, weight_decay: float, learning_rate: float, layer_dec
     return list(groups.values())
 
 
+def build_optimizer(training: dict, groups: list[dict]) -> torch.optim.Optimizer:
+    """AdamW (the default, as VideoMAE fine-tuning uses) or SGD with momentum, from `training.optimizer`."""
+    name = training.get("optimizer", "adamw")
+    if name == "adamw":
+        return torch.optim.AdamW(groups, lr=training["learning_rate"], betas=tuple(training.get("betas", (0.9, 0.999))))
+    if name == "sgd":
+        return torch.optim.SGD(groups, lr=training["learning_rate"], momentum=training.get("momentum", 0.9), nesterov=True)
+    raise TrainingError(f"training.optimizer must be adamw or sgd, got {name!r}")
+
+
 def make_loader(table, video_processor, config: dict, train: bool, seed: int, clips_per_shot: int = 1) -> torch.utils.data.DataLoader:
     data, model_size = config["data"], config["model"].get("size", {})
     augmentation = ClipAugmentation(**config["augmentation"]) if train and config.get("augmentation") else None
@@ -226,11 +236,7 @@ def train(config: dict, args) -> None:
     val_split = "val" if len(tables.get("val", [])) else None
     val_loader = make_loader(tables[val_split], video_processor, config, train=False, seed=seed) if val_split else None
 
-    optimizer = torch.optim.AdamW(
-        parameter_groups(model, training.get("weight_decay", 0.05), training["learning_rate"], training.get("layer_decay")),
-        lr=training["learning_rate"],
-        betas=tuple(training.get("betas", (0.9, 0.999))),
-    )
+    optimizer = build_optimizer(training, parameter_groups(model, training.get("weight_decay", 0.05), training["learning_rate"], training.get("layer_decay")))
     updates_per_epoch = math.ceil(len(train_loader) / training.get("gradient_accumulation_steps", 1))
     total_updates = training.get("max_steps") or updates_per_epoch * training["epochs"]
     # Accelerate steps a prepared scheduler once per process at every update, so count in those steps.
@@ -305,8 +311,9 @@ def train(config: dict, args) -> None:
     if accelerator.is_main_process:
         final = ShotVideoMAEForShotClassification.from_pretrained(out_dir / "model")
         accelerator.print(f"Saved the best model (validation score {progress.best_score:.3f}) to {out_dir / 'model'}")
-        if output.get("push_to_hub"):
-            url = final.push_to_hub(output["push_to_hub"], video_processor=video_processor)
+        repo_id = args.push_to_hub or output.get("push_to_hub")
+        if repo_id:
+            url = final.push_to_hub(repo_id, video_processor=video_processor)
             accelerator.print(f"Pushed to {url}")
     accelerator.end_training()
 
@@ -358,6 +365,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Fine-tune or evaluate the shot classifier with Accelerate.")
     parser.add_argument("--config", type=Path, required=True, help="a YAML file in configs/")
     parser.add_argument("--resume", nargs="?", const=True, default=None, help="continue from the latest saved state (or from PATH)")
+    parser.add_argument("--push-to-hub", metavar="REPO_ID", help="upload the final model to this Hub repository (overrides output.push_to_hub)")
     parser.add_argument("--eval-only", action="store_true", help="evaluate --checkpoint instead of training")
     parser.add_argument("--checkpoint", type=Path, help="with --eval-only: the saved model folder to evaluate")
     parser.add_argument("--split", choices=["train", "val", "test"], help="with --eval-only: the split (default: test, else val)")

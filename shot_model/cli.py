@@ -14,6 +14,7 @@ from transformers.utils import logging as transformers_logging
 from .classifier import ModelLoadError, ShotClassifier
 from .exports import FORMATS, IncrementalShotLog, write_exports
 from .pipeline import AnalysisSettings, analyze_video
+from .shot_clips import ClipExportError, export_shot_clips
 from .shots import DETECTORS, SplitSettings
 from .video import VideoError, probe_video
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--format", default="json,csv,edl", type=_formats, help=f"comma-separated, from {','.join(FORMATS)} (default: %(default)s)"
     )
+    analyze.add_argument("--clips", action="store_true", help="also cut every shot into its own MP4 (in OUT/VIDEO-shots/)")
     _add_model_arguments(analyze)
     _add_split_arguments(analyze)
     analyze.set_defaults(run=run_analyze)
@@ -112,8 +114,11 @@ def run_analyze(args) -> int:
             with _progress_bar(path, args.quiet) as progress:
                 analysis = analyze_video(path, classifier, settings, progress=progress, on_shot=lambda shot: log.add(shot, fps))
             written = write_exports(analysis, args.out, args.format, config.scale_labels, config.movement_labels)
+            if args.clips:
+                clip_dir = args.out / f"{path.stem}-shots"
+                written["clips"] = export_shot_clips(path, [p.shot for p in analysis.shots], analysis.fps, clip_dir)[0].parent
             log.finish()
-        except (VideoError, OSError) as error:
+        except (VideoError, OSError, ClipExportError) as error:
             failures += 1
             report_failure(path, error)
             if log is not None:

@@ -71,3 +71,14 @@ def test_the_shipped_starter_checkpoint_is_the_default(tmp_path, capsys):
     card = (DEFAULT_MODEL / "README.md").read_text()
     assert "## Evaluation" in card and "dev set" in card, "the card reports the dev-set figures"
     assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 30 * 2**20
+
+
+def test_analyze_can_cut_every_shot_into_its_own_clip(tmp_path, tiny_model_dir):
+    from shot_model.video import probe_video
+
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(30, 45))
+    assert main(["analyze", str(video), "--out", str(tmp_path / "o"), "--clips", "--model", str(tiny_model_dir), "--quiet"]) == 0
+    clips = sorted((tmp_path / "o" / "v-shots").glob("*.mp4"))
+    assert [clip.name for clip in clips] == ["v-shot-0000.mp4", "v-shot-0001.mp4"]
+    assert [probe_video(clip).num_frames for clip in clips] == [30, 45]

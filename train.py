@@ -10,6 +10,7 @@ Hyper-parameters live in `configs/*.yaml`; hardware (processes, GPUs, DeepSpeed/
 import argparse
 import json
 import math
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -210,8 +211,22 @@ def write_report(metrics: dict, out_dir: Path, title: str) -> Path:
 
 
 def latest_state(checkpoints: Path) -> Path | None:
-    states = sorted(checkpoints.glob("step_*"), key=lambda p: int(p.name.split("_")[1]))
+    states = sorted((p for p in checkpoints.glob("step_*") if p.name.split("_")[1].isdigit()), key=lambda p: int(p.name.split("_")[1]))
     return states[-1] if states else None
+
+
+def save_state(accelerator, checkpoints: Path, step: int) -> None:
+    """accelerate's save_state into a temporary folder, renamed when complete: a kill mid-save never leaves a
+    state that looks whole but is not."""
+    final = checkpoints / f"step_{step}"
+    partial = checkpoints / f"step_{step}.partial"
+    accelerator.save_state(str(partial))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        if final.exists():  # left by an earlier run that got past this step before it was stopped
+            shutil.rmtree(final)
+        partial.rename(final)
+    accelerator.wait_for_everyone()
 
 
 def train(config: dict, args) -> None:
@@ -294,7 +309,7 @@ def train(config: dict, args) -> None:
             if val_loader is not None and progress.step % output.get("eval_every_steps", updates_per_epoch) == 0:
                 evaluate_and_keep_best(model, val_loader, accelerator, progress, out_dir, video_processor, config)
             if progress.step % output.get("checkpoint_every_steps", updates_per_epoch) == 0:
-                accelerator.save_state(str(checkpoints / f"step_{progress.step}"))
+                save_state(accelerator, checkpoints, progress.step)
             if progress.step >= total_updates:
                 break
         else:
@@ -302,7 +317,7 @@ def train(config: dict, args) -> None:
 
     # The last step is saved and evaluated here unless the loop just did it.
     if progress.step % output.get("checkpoint_every_steps", updates_per_epoch):
-        accelerator.save_state(str(checkpoints / f"step_{progress.step}"))
+        save_state(accelerator, checkpoints, progress.step)
     if val_loader is not None:
         if progress.step % output.get("eval_every_steps", updates_per_epoch):
             evaluate_and_keep_best(model, val_loader, accelerator, progress, out_dir, video_processor, config)

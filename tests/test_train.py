@@ -167,3 +167,27 @@ def test_folder_per_class_layout(tmp_path):
         (tmp_path / relative).write_bytes(b"")
     rows = {Path(r["video"]).name: (r["scale"], r["movement"]) for r in prepare_folders(tmp_path)}
     assert rows == {"a.mp4": (1, 2), "b.mp4": (4, -100)}
+
+
+def test_killed_training_resumes_from_its_last_saved_state(tmp_path, fixture_dataset):
+    import os
+    import signal
+    import time
+
+    config = debug_config(tmp_path, fixture_dataset, output={"checkpoint_every_steps": 5, "eval_every_steps": 40})
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "1", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", str(REPO / "train.py"), "--config", str(config)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = tmp_path / "run" / "checkpoints"
+    deadline = time.monotonic() + 300
+    while not (checkpoints / "step_15").is_dir() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the launcher and the training process, mid-run
+    process.wait()
+    saved = sorted(int(p.name.split("_")[1]) for p in checkpoints.glob("step_*"))
+    assert saved and saved[-1] < 40, "killed before the end"
+
+    result = launch("--config", str(config), "--resume")
+    resumed_from = int(re.search(r"at step (\d+)", result.stdout).group(1))
+    assert resumed_from in saved and resumed_from >= 15
+    assert "step 40/40" in result.stdout and (tmp_path / "run" / "model" / "model.safetensors").is_file()

@@ -12,7 +12,6 @@ For each montage, the median over --runs of:
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

@@ -5,6 +5,7 @@
 All the work is done by the `shot_model` library; this file only wires the page to it.
 """
 
+import ctypes
 import os
 import shutil
 import tempfile
@@ -84,6 +85,15 @@ def check_limits(path: str) -> None:
         raise gr.Error(f"{Path(path).name} lasts {info.duration / 60:.1f} minutes; this demo takes up to {MAX_MINUTES:g} minutes.")
 
 
+def release_freed_memory() -> None:
+    """Hand memory freed by a finished analysis back to the system. glibc keeps freed heap for reuse, so without
+    this a server stays at its busiest size after a burst of requests; on other C libraries there is nothing to do."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model, progress=gr.Progress()):
     """Split the uploaded video into shots and classify each; returns every output of the page."""
     if not video:
@@ -110,6 +120,8 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
         analysis = analyze_video(video, classifier, settings, progress=report)
     except VideoError as error:
         raise gr.Error(f"{Path(video).name}: {error.reason}") from error
+    finally:
+        release_freed_memory()
     progress(1, desc="Writing results")
     work_dir = new_work_dir()
     config = classifier.config

@@ -27,11 +27,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def peak_rss_mb(pid: int) -> float:
+def process_memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """A running process's memory from /proc: VmHWM is its peak RSS so far, VmRSS its RSS now."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    return float("nan")
+    raise ValueError(f"/proc/{pid}/status has no {field}")
 
 
 def main() -> None:
@@ -64,7 +65,7 @@ def main() -> None:
         shots = len(result[1]["data"])
         print(f"app start-up to first page: {startup:.1f} s")
         print(f"{video.name} ({args.minutes:g} min 720p, {shots} shots) through the app API: median {statistics.median(latencies):.1f} s "
-              f"over {args.runs} runs (min {min(latencies):.1f}, max {max(latencies):.1f}); server peak RSS {peak_rss_mb(server.pid):.0f} MB")
+              f"over {args.runs} runs (min {min(latencies):.1f}, max {max(latencies):.1f}); server peak RSS {process_memory_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -18,18 +18,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from app_latency import free_port, peak_rss_mb  # noqa: E402
+from app_latency import free_port, process_memory_mb  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "media" / "train"
 CLIPS = ["ghost_nggyup_musicvideo.mp4", "sam2__01_dog.mp4", "moviepy__chaplin.mp4", "videollama__boat.mp4",
          "sbdhw__news_frames.mp4", "askanything__yoga.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4", "sam2__02_cups.mp4"]
-
-
-def current_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -58,7 +51,7 @@ def main() -> None:
                     raise RuntimeError("the app did not start")
                 time.sleep(0.2)
         warm = analyze(TRAIN / CLIPS[0])[0]  # loads the model: idle from here on means "ready"
-        idle = current_rss_mb(server.pid)
+        idle = process_memory_mb(server.pid, "VmRSS")
         alone = {name: analyze(TRAIN / name)[0] for name in CLIPS}
         assert alone[CLIPS[0]] == warm
         with tempfile.TemporaryDirectory() as scratch:
@@ -72,13 +65,13 @@ def main() -> None:
         same = sum(results[name][0] == alone[name] for name in CLIPS)
         latencies = [seconds for _, seconds in results.values()]
         time.sleep(2)
-        after = current_rss_mb(server.pid)
+        after = process_memory_mb(server.pid, "VmRSS")
         still_serving = analyze(TRAIN / CLIPS[1])[0] == alone[CLIPS[1]]
         print(f"8 clients + 1 broken upload at once: {same}/8 answers equal to the clip analysed alone; "
               f"broken upload answered with an error: {isinstance(broken_result, Exception)} ({broken_seconds:.1f} s); still serving: {still_serving}")
         print(f"latency of the 8 good requests: median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
               "(one analysis at a time: the others queue)")
-        print(f"server RSS: idle {idle:.0f} MB, peak {peak_rss_mb(server.pid):.0f} MB, 2 s after the load {after:.0f} MB")
+        print(f"server RSS: idle {idle:.0f} MB, peak {process_memory_mb(server.pid):.0f} MB, 2 s after the load {after:.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -116,6 +116,15 @@ def parameter_groups(model, weight_decay: float, learning_rate: float, layer_dec
     return list(groups.values())
 
 
+def active_heads(config) -> list[str]:
+    return [head for head, active in (("scale", config.has_scale_head), ("movement", config.has_movement_head)) if active]
+
+
+def inputs_for(batch: dict, heads: list[str]) -> dict:
+    """The batch as the model takes it: a single-head model trains on data labelled for both heads too."""
+    return {"pixel_values": batch["pixel_values"], **{f"{head}_labels": batch[f"{head}_labels"] for head in heads}}
+
+
 def build_optimizer(training: dict, groups: list[dict]) -> torch.optim.Optimizer:
     """AdamW (the default, as VideoMAE fine-tuning uses) or SGD with momentum, from `training.optimizer`."""
     name = training.get("optimizer", "adamw")
@@ -278,6 +287,7 @@ def train(config: dict, args) -> None:
     if output.get("tracker"):
         accelerator.init_trackers(out_dir.name, config={"learning_rate": training["learning_rate"], "batch_size": training["batch_size"]})
 
+    heads = active_heads(accelerator.unwrap_model(model).config)
     model.train()
     while progress.step < total_updates:
         train_loader.dataset.set_epoch(progress.epoch)
@@ -286,7 +296,7 @@ def train(config: dict, args) -> None:
         batches = accelerator.skip_first_batches(train_loader, progress.batch_in_epoch) if progress.batch_in_epoch else train_loader
         for batch in batches:
             with accelerator.accumulate(model):
-                loss = model(**batch).loss
+                loss = model(**inputs_for(batch, heads)).loss
                 if not torch.isfinite(loss):
                     raise TrainingError(
                         f"The loss became {loss.item()} at step {progress.step}: lower training.learning_rate or check the "

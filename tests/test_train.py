@@ -191,3 +191,14 @@ def test_killed_training_resumes_from_its_last_saved_state(tmp_path, fixture_dat
     resumed_from = int(re.search(r"at step (\d+)", result.stdout).group(1))
     assert resumed_from in saved and resumed_from >= 15
     assert "step 40/40" in result.stdout and (tmp_path / "run" / "model" / "model.safetensors").is_file()
+
+
+def test_a_single_head_model_trains_on_data_labelled_for_both(tmp_path, fixture_dataset):
+    config = yaml.safe_load(debug_config(tmp_path, fixture_dataset, max_steps=5).read_text())
+    config["model"]["active_heads"] = "movement"
+    path = tmp_path / "movement.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = launch("--config", str(path))
+    assert "step 5/5" in result.stdout
+    report = json.loads((tmp_path / "run" / "model" / "val_report" / "report.json").read_text())
+    assert set(report) == {"movement"}

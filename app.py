@@ -72,8 +72,8 @@ def new_work_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="request-", dir=WORK_ROOT))
 
 
-def check_limits(path: str) -> None:
-    """Refuse files over the size or duration limit before decoding them."""
+def check_limits(path: str):
+    """Refuse files over the size or duration limit before decoding them; returns the video's facts."""
     size_mb = os.path.getsize(path) / 2**20
     if size_mb > MAX_UPLOAD_MB:
         raise gr.Error(f"{Path(path).name} is {size_mb:.0f} MB; this demo takes videos up to {MAX_UPLOAD_MB} MB.")
@@ -83,6 +83,7 @@ def check_limits(path: str) -> None:
         raise gr.Error(f"{Path(path).name}: {error.reason}") from error
     if info.duration > MAX_MINUTES * 60:
         raise gr.Error(f"{Path(path).name} lasts {info.duration / 60:.1f} minutes; this demo takes up to {MAX_MINUTES:g} minutes.")
+    return info
 
 
 def release_freed_memory() -> None:
@@ -98,7 +99,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
     """Split the uploaded video into shots and classify each; returns every output of the page."""
     if not video:
         raise gr.Error("Upload a video or pick an example first.")
-    check_limits(video)
+    info = check_limits(video)
     try:
         classifier = get_classifier(model)
     except ModelLoadError as error:
@@ -117,7 +118,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
 
     progress(0, desc="Opening the video")
     try:
-        analysis = analyze_video(video, classifier, settings, progress=report)
+        analysis = analyze_video(video, classifier, settings, progress=report, info=info)
     except VideoError as error:
         raise gr.Error(f"{Path(video).name}: {error.reason}") from error
     finally:

@@ -109,10 +109,10 @@ def run_analyze(args) -> int:
     for path in args.videos:
         log = None
         try:
-            fps = probe_video(path).fps
+            info = probe_video(path)
             log = IncrementalShotLog(args.out, path)
             with _progress_bar(path, args.quiet) as progress:
-                analysis = analyze_video(path, classifier, settings, progress=progress, on_shot=lambda shot: log.add(shot, fps))
+                analysis = analyze_video(path, classifier, settings, progress=progress, on_shot=lambda shot: log.add(shot, info.fps), info=info)
             written = write_exports(analysis, args.out, args.format, config.scale_labels, config.movement_labels)
             if args.clips:
                 clip_dir = args.out / f"{path.stem}-shots"

@@ -13,7 +13,7 @@ from .classifier import ShotClassifier, average_probabilities
 from .results import Shot, ShotPrediction, VideoAnalysis
 from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
 from .shots import ShotSplitter, SplitSettings, video_end_time
-from .video import analysis_size, iter_frames, probe_video
+from .video import VideoInfo, analysis_size, iter_frames, probe_video
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
 # estimate for frames.
@@ -91,6 +91,7 @@ def analyze_video(
     settings: AnalysisSettings = AnalysisSettings(),
     progress: ProgressCallback | None = None,
     on_shot: Callable[[ShotPrediction], None] | None = None,
+    info: VideoInfo | None = None,
 ) -> VideoAnalysis:
     """Split a video into shots and classify each one's scale and camera movement.
 
@@ -100,6 +101,7 @@ def analyze_video(
         settings: splitting, sampling and batching options.
         progress: called as frames are decoded and shots classified.
         on_shot: called with each prediction as soon as it is made, in order, for incremental output.
+        info: the video's `probe_video` result, when the caller already has it (saves opening the file twice).
 
     Returns:
         A `VideoAnalysis` whose shots tile the whole video.
@@ -108,7 +110,7 @@ def analyze_video(
         VideoError: the file is missing, not a video, or fails to decode (the message names the file).
     """
     path = str(path)
-    info = probe_video(path)
+    info = info or probe_video(path)
     config = classifier.config
     splitter = ShotSplitter(settings.split, info.fps)
     buffer = ShotFrameBuffer(capacity=max(96, 4 * config.num_frames * settings.clips_per_shot))

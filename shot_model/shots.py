@@ -59,7 +59,9 @@ class ShotSplitter:
     """
 
     def __init__(self, settings: SplitSettings, fps: float):
-        self.fps = float(fps) if fps > 0 else 25.0
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps} (probe_video always gives one)")
+        self.fps = float(fps)
         self.min_shot_frames = max(1, round(settings.min_shot_seconds * self.fps))
         detector_class, threshold_name, defaults = DETECTORS[settings.detector]
         self.detectors = []
@@ -148,4 +150,4 @@ def detect_shots(path: str | os.PathLike, settings: SplitSettings = SplitSetting
 
 def video_end_time(frame_times: list[float], fps: float) -> float:
     """When the last frame stops showing: its time plus one average frame duration."""
-    return frame_times[-1] + 1.0 / (fps if fps > 0 else 25.0)
+    return frame_times[-1] + 1.0 / fps

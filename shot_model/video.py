@@ -174,6 +174,11 @@ def _duration_seconds(container, stream) -> float:
     return 0.0
 
 
+# A stream that states no frame rate at all (rare: some raw or damaged files) is taken as 25 fps, here only, so
+# every later stage can rely on VideoInfo.fps > 0. Frame times still come from timestamps when they exist.
+FALLBACK_FPS = 25.0
+
+
 def _fps(stream) -> float:
     rate = stream.average_rate or stream.guessed_rate
-    return float(rate) if rate else 25.0
+    return float(rate) if rate else FALLBACK_FPS

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .classifier import ShotClassifier
-from .exports import to_json, write_atomically
+from .exports import probability_columns, to_json, write_atomically
 from .pipeline import analyze_video
 from .video import VideoError
 
@@ -97,8 +97,7 @@ def gather_table(out_dir: Path, videos: list[Path]) -> list[dict]:
         document = json.loads(path.read_text())
         for shot in document["shots"]:
             flat = {key: value for key, value in shot.items() if not key.endswith("_probs")}
-            flat.update({f"scale_p_{label}": p for label, p in shot["scale_probs"].items()})
-            flat.update({f"movement_p_{label}": p for label, p in shot["movement_probs"].items()})
+            flat.update(probability_columns(shot["scale_probs"], shot["movement_probs"]))
             rows.append({"file": document["file"], "fps": document["fps"], **flat})
     table = Dataset.from_list(rows) if rows else Dataset.from_dict({"file": []})
     for name, writer in (("shots.parquet", table.to_parquet), ("shots.csv", table.to_csv)):

@@ -76,13 +76,23 @@ def to_json(analysis: VideoAnalysis, scale_labels, movement_labels) -> str:
     return json.dumps(analysis.to_dict(scale_labels, movement_labels), indent=2)
 
 
+def probability_columns(scale_probs: dict, movement_probs: dict, digits: int | None = None) -> dict:
+    """One column per class probability, `scale_p_CS`, `movement_p_Push`, ...: the flat form tables use."""
+    rounded = (lambda p: round(p, digits)) if digits is not None else (lambda p: p)  # noqa: E731
+    return {
+        **{f"scale_p_{label}": rounded(p) for label, p in scale_probs.items()},
+        **{f"movement_p_{label}": rounded(p) for label, p in movement_probs.items()},
+    }
+
+
 def to_csv(analysis: VideoAnalysis, scale_labels, movement_labels) -> str:
     """One row a shot: times, labels, confidences and every class probability (`scale_p_CS`, ...)."""
     rows = []
     for prediction in analysis.shots:
         row = {"file": analysis.file, **prediction.to_row(analysis.fps)}
-        row.update({f"scale_p_{label}": round(prediction.scale_probs.get(label, 0.0), 4) for label in scale_labels})
-        row.update({f"movement_p_{label}": round(prediction.movement_probs.get(label, 0.0), 4) for label in movement_labels})
+        scale_probs = {label: prediction.scale_probs.get(label, 0.0) for label in scale_labels}
+        movement_probs = {label: prediction.movement_probs.get(label, 0.0) for label in movement_labels}
+        row.update(probability_columns(scale_probs, movement_probs, digits=4))
         rows.append(row)
     buffer = io.StringIO()
     if rows:

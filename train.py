@@ -76,7 +76,8 @@ def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
         return ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads)
     if model.get("backbone"):
         return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads)
-    return ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**model.get("size", {}), **heads))
+    size = model.get("size", {})
+    return ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**size, frame_differences=model.get("frame_differences", False), **heads))
 
 
 def class_weights(setting, train_table) -> dict:

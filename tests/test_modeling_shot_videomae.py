@@ -12,6 +12,7 @@ from conftest import tiny_config
 from transformers import AutoConfig, AutoModel, AutoVideoProcessor, VideoMAEConfig, VideoMAEForPreTraining, VideoMAEModel
 
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, check_processor_matches, video_processor_for
+from shot_model.modeling_shot_videomae import with_frame_differences
 
 
 def clips(config, batch=2, seed=0):
@@ -117,6 +118,28 @@ def test_save_and_load_round_trip_gives_equal_outputs(model, tmp_path):
     assert saved_settings == {key: value for key, value in model.config.to_dict().items() if key != "_name_or_path"}
 
 
+def test_frame_differences_are_each_frames_change_to_the_next():
+    pixel_values = torch.arange(4.0).view(1, 4, 1, 1, 1).expand(1, 4, 3, 2, 2) ** 2  # frames 0, 1, 4, 9
+    stacked = with_frame_differences(pixel_values)
+    assert stacked.shape == (1, 4, 6, 2, 2)
+    torch.testing.assert_close(stacked[:, :, :3], pixel_values)
+    # Changes 1, 3, 5, and the last frame repeats the one before; doubled.
+    assert stacked[0, :, 3, 0, 0].tolist() == [2.0, 6.0, 10.0, 10.0]
+
+
+def test_a_frame_differences_model_takes_plain_clips_and_saves_and_loads(tmp_path):
+    torch.manual_seed(0)
+    model = ShotVideoMAEForShotClassification(tiny_config(frame_differences=True)).eval()
+    assert model.videomae.embeddings.patch_embeddings.projection.in_channels == 6
+    still, moving = clips(model.config, batch=1), clips(model.config, batch=1, seed=1)
+    still = still[:, :1].expand_as(still)  # every frame the same: all differences zero
+    assert not torch.allclose(model(still).movement_logits, model(moving).movement_logits)
+    model.save_pretrained(tmp_path)
+    reloaded = ShotVideoMAEForShotClassification.from_pretrained(tmp_path).eval()
+    assert reloaded.config.frame_differences
+    torch.testing.assert_close(reloaded(moving).movement_logits, model(moving).movement_logits)
+
+
 def test_auto_classes_know_the_model(model, tmp_path):
     model.save_pretrained(tmp_path)
     assert isinstance(AutoConfig.from_pretrained(tmp_path), ShotVideoMAEConfig)
@@ -167,6 +190,8 @@ def test_from_backbone_loads_the_encoder_weights(tmp_path, checkpoint_class):
         torch.testing.assert_close(model.videomae.state_dict()[name], tensor, msg=name)
     with pytest.raises(ValueError, match="do not pass hidden_size"):
         ShotVideoMAEForShotClassification.from_backbone(tmp_path, hidden_size=64)
+    with pytest.raises(ValueError, match="do not pass frame_differences"):  # its first layer takes colour only
+        ShotVideoMAEForShotClassification.from_backbone(tmp_path, frame_differences=True)
 
 
 def test_hub_ids_resolve_through_the_hub_cache(model, tmp_path, monkeypatch):
@@ -210,6 +235,9 @@ def test_model_card_describes_labels_input_training_and_metrics(tmp_path):
     assert "`(batch, 4, 3, 32, 32)`" in card
     assert "Virtual camera moves rendered over real clips." in card
     assert "| dev | scale_macro_f1 | 0.712 |" in card
+    assert "frame_differences" not in card
+    ShotVideoMAEForShotClassification(tiny_config(frame_differences=True)).save_pretrained(tmp_path / "differences")
+    assert "difference to the next frame" in (tmp_path / "differences" / "README.md").read_text()
 
 
 def test_push_to_hub_uploads_weights_code_processor_and_our_card(model, tmp_path, monkeypatch):

@@ -76,6 +76,12 @@ def _input_section(config) -> str:
             f"{config.num_attention_heads} heads, patch {config.patch_size}, tubelet {config.tubelet_size}"
             + (f", started from `{config.backbone_name_or_path}`." if config.backbone_name_or_path else "."),
         ]
+        + (
+            ["- Inside the model each frame's difference to the next frame is added as "
+             f"{config.num_channels} more channels (`frame_differences`), so the first layer sees the change over time."]
+            if config.frame_differences
+            else []
+        )
     )
 
 

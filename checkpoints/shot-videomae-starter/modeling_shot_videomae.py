@@ -54,6 +54,18 @@ class ShotClassificationHead(nn.Module):
         return self.classifier(self.dropout(pooled_features))
 
 
+def with_frame_differences(pixel_values: torch.Tensor) -> torch.Tensor:
+    """(batch, frames, C, H, W) -> (batch, frames, 2C, H, W): each frame followed by its change to the next frame.
+
+    A camera move changes every pixel that has texture in one coherent pattern, a moving subject only its own
+    pixels; the difference makes that visible to the first (linear) layer. The last frame repeats the previous
+    difference, so every tubelet sees one. Doubled, as differences of normalised frames are small.
+    """
+    differences = pixel_values[:, 1:] - pixel_values[:, :-1]
+    differences = torch.cat([differences, differences[:, -1:]], dim=1)
+    return torch.cat([pixel_values, 2.0 * differences], dim=2)
+
+
 class ShotVideoMAEPreTrainedModel(PreTrainedModel):
     config_class = ShotVideoMAEConfig
     config: ShotVideoMAEConfig
@@ -129,7 +141,7 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         Raises:
             ValueError: if `config_kwargs` tries to change the backbone's shape, or the checkpoint is not VideoMAE.
         """
-        clashing = sorted(set(config_kwargs) & set(BACKBONE_KEYS))
+        clashing = sorted(set(config_kwargs) & {*BACKBONE_KEYS, "frame_differences"})
         if clashing:
             raise ValueError(f"Backbone settings come from {backbone_name_or_path}; do not pass {', '.join(clashing)}")
         backbone_config = VideoMAEConfig.from_pretrained(backbone_name_or_path)
@@ -165,6 +177,8 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         self._check_pixel_values(pixel_values)
         return_dict = return_dict if return_dict is not None else self.config.return_dict
 
+        if self.config.frame_differences:
+            pixel_values = with_frame_differences(pixel_values)
         # (batch, tokens, hidden_size), tokens = frames / tubelet * (height / patch) * (width / patch)
         tokens = self.videomae(pixel_values).last_hidden_state
         if self.config.use_mean_pooling:

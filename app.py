@@ -147,7 +147,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
     ]
     summary = analysis.summary(config.scale_labels, config.movement_labels)
     headline = (
-        f"**{summary.num_shots} shots** in {analysis.duration:.1f} s · average shot {summary.average_shot_seconds:.2f} s "
+        f"**{summary.num_shots} shot{'' if summary.num_shots == 1 else 's'}** in {analysis.duration:.1f} s · average shot {summary.average_shot_seconds:.2f} s "
         f"(median {summary.median_shot_seconds:.2f} s) · model `{Path(analysis.model_id).name}`"
     )
     state = {"video": video, "fps": analysis.fps, "work_dir": str(work_dir), "shots": [p.shot for p in analysis.shots]}

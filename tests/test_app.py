@@ -45,7 +45,8 @@ def test_real_clip_table_matches_the_pipeline(served_app, train_media, tiny_mode
     path = train_media / "ghost_nggyup_musicvideo.mp4"
     headline, table, gallery, timeline, scale_chart, movement_chart, downloads, _player = analyze(client, path, tiny_model_dir)
     assert table["data"] == expected_rows(path, tiny_model_dir)
-    assert headline.startswith(f"**{len(table['data'])} shots**")
+    count = len(table["data"])
+    assert headline.startswith(f"**{count} shot{'' if count == 1 else 's'}**")
     assert len(gallery) == len(table["data"])
     assert sorted(p.rsplit(".", 2)[-2] + "." + p.rsplit(".", 1)[-1] for p in downloads) == ["contact.png", "shots.csv", "shots.edl", "shots.json"]
 

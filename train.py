@@ -81,15 +81,21 @@ def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
 
 
 def class_weights(setting, train_table) -> dict:
-    """`balanced` weighs each class by inverse frequency in the training split; a dict gives them explicitly."""
+    """`balanced` weighs each class by inverse frequency in the training split; a dict sets each head apart, to a
+    list of weights or to `balanced`."""
     if not setting:
         return {}
-    if isinstance(setting, dict):
-        return {f"{head}_class_weights": setting[head] for head in HEADS if head in setting}
-    if setting != "balanced":
-        raise TrainingError(f"model.class_weights must be null, 'balanced' or a dict of lists, got {setting!r}")
+    per_head = setting if isinstance(setting, dict) else {head: setting for head in HEADS}
     weights = {}
     for head, names in (("scale", SCALE_LABELS), ("movement", MOVEMENT_LABELS)):
+        chosen = per_head.get(head)
+        if chosen is None:
+            continue
+        if isinstance(chosen, list):
+            weights[f"{head}_class_weights"] = chosen
+            continue
+        if chosen != "balanced":
+            raise TrainingError(f"model.class_weights must be null, 'balanced' or a dict of lists or 'balanced' per head, got {setting!r}")
         counts = Counter(label for label in train_table[head] if label != MISSING_LABEL)
         total = sum(counts.values())
         # Classes absent from training keep weight 1: there is nothing to rebalance them against.

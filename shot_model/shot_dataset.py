@@ -135,10 +135,16 @@ class ClipAugmentation:
     flip: bool = True
     colour: float = 0.3
     temporal_jitter: float = 0.5  # of the gap between sampled frames
+    # A share of clips may be cropped much tighter for the movement head alone: a camera move stays the same move in
+    # any part of the frame, so this multiplies the views of each move; the tighter framing makes the scale label
+    # wrong, so those clips drop it.
+    movement_crop_chance: float = 0.0
+    movement_crop_area: float = 0.35
 
-    def transform(self, height: int, width: int) -> v2.Transform:
+    def transform(self, height: int, width: int, movement_only: bool = False) -> v2.Transform:
         aspect = width / height
-        steps = [v2.RandomResizedCrop((height, width), scale=(self.min_crop_area, 1.0), ratio=(aspect * 0.95, aspect / 0.95), antialias=True)]
+        min_area = self.movement_crop_area if movement_only else self.min_crop_area
+        steps = [v2.RandomResizedCrop((height, width), scale=(min_area, 1.0), ratio=(aspect * 0.95, aspect / 0.95), antialias=True)]
         if self.flip:
             steps.append(v2.RandomHorizontalFlip())
         if self.colour:
@@ -189,11 +195,14 @@ class ShotClipDataset(torch.utils.data.Dataset):
             return self._item(pixel_values, row)
         frames = self._decode(row, rng)  # (frames, height, width, 3) uint8
         if self.augmentation is not None:
+            movement_only = row["movement"] != MISSING_LABEL and rng.random() < self.augmentation.movement_crop_chance
+            if movement_only:
+                row = {**row, "scale": MISSING_LABEL}
             video = torch.from_numpy(frames).permute(0, 3, 1, 2)  # (frames, channels, height, width)
             # torchvision draws from torch's global generator: fork it so training's own randomness is untouched.
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(rng.randrange(2**31))
-                video = self.augmentation.transform(video.shape[2], video.shape[3])(video)
+                video = self.augmentation.transform(video.shape[2], video.shape[3], movement_only)(video)
             frames = video.permute(0, 2, 3, 1).numpy()
         pixel_values = self.video_processor([frames], return_tensors="pt")["pixel_values"][0]
         return self._item(pixel_values, row)

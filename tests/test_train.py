@@ -202,3 +202,26 @@ def test_a_single_head_model_trains_on_data_labelled_for_both(tmp_path, fixture_
     assert "step 5/5" in result.stdout
     report = json.loads((tmp_path / "run" / "model" / "val_report" / "report.json").read_text())
     assert set(report) == {"movement"}
+
+
+def test_movement_only_crops_drop_the_scale_label_and_keep_the_movement(fixture_dataset):
+    from datasets import load_from_disk
+
+    from shot_model import video_processor_for
+    from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, ShotClipDataset
+    from train import class_weights
+
+    table = load_from_disk(str(fixture_dataset))["train"].select(range(8))
+    config = ShotVideoMAEForShotClassification.config_class(num_frames=4, image_size=32)
+    processor = video_processor_for(config)
+
+    def labels(chance):
+        dataset = ShotClipDataset(table, processor, num_frames=4, augmentation=ClipAugmentation(movement_crop_chance=chance))
+        return [(int(item["scale_labels"]), int(item["movement_labels"])) for item in (dataset[i] for i in range(len(table)))]
+
+    assert labels(0.0) == list(zip(table["scale"], table["movement"]))
+    assert labels(1.0) == [(MISSING_LABEL, movement) for movement in table["movement"]]
+    # A head can be weighed apart: a list for one, inverse frequency for the other.
+    weights = class_weights({"movement": [2.3, 1, 1, 1], "scale": "balanced"}, table)
+    assert weights["movement_class_weights"] == [2.3, 1, 1, 1] and len(weights["scale_class_weights"]) == len(SCALE_LABELS)
+    assert "scale_class_weights" not in class_weights({"movement": "balanced"}, table)

@@ -76,8 +76,9 @@ def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
         return ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads)
     if model.get("backbone"):
         return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads)
-    size = model.get("size", {})
-    return ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**size, frame_differences=model.get("frame_differences", False), **heads))
+    # frame_differences is read beside the sizes or among them, as users put it.
+    settings = {"frame_differences": model.get("frame_differences", False), **model.get("size", {})}
+    return ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**settings, **heads))
 
 
 def class_weights(setting, train_table) -> dict:

@@ -11,14 +11,15 @@ import pytest
 import torch
 import yaml
 from conftest import REPO, accelerate_launch
+from datasets import load_from_disk
 
 from data.movieshots_fixture import make_fixture
 from data.prepare import main as prepare_main
 from data.prepare import prepare_folders, prepare_movieshots
-from shot_model import ShotVideoMAEForShotClassification
-from shot_model.shot_dataset import DataFormatError, read_shot_csv, split_by_video
+from shot_model import ShotVideoMAEForShotClassification, video_processor_for
+from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, DataFormatError, ShotClipDataset, read_shot_csv, split_by_video
 from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
-
+from train import class_weights
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +206,6 @@ def test_a_single_head_model_trains_on_data_labelled_for_both(tmp_path, fixture_
 
 
 def test_movement_only_crops_drop_the_scale_label_and_keep_the_movement(fixture_dataset):
-    from datasets import load_from_disk
-
-    from shot_model import video_processor_for
-    from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, ShotClipDataset
-    from train import class_weights
-
     table = load_from_disk(str(fixture_dataset))["train"].select(range(8))
     config = ShotVideoMAEForShotClassification.config_class(num_frames=4, image_size=32)
     processor = video_processor_for(config)

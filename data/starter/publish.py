@@ -18,6 +18,16 @@ from shot_model import ShotVideoMAEForShotClassification
 METHOD_NAMES = {"model": "dev set (57 hand-labelled real shots)", "rule": "dev set, rule baseline", "majority": "dev set, majority baseline"}
 
 
+RECIPE = """Rebuild it from a clone of the shot-model repository, with `../shared/media/train` beside it (about 50 min on 2 CPU cores):
+
+```sh
+python -m data.starter.build --out cache/starter-data --clips 6000 --seed 0
+accelerate launch --cpu train.py --config configs/starter.yaml
+python bench/dev_set_accuracy.py --model runs/starter/model --report-dir runs/starter/dev-report
+python -m data.starter.publish runs/starter/model checkpoints/shot-videomae-starter --dev-report runs/starter/dev-report/report.json
+```"""
+
+
 def dev_figures(report: dict) -> dict:
     """{row name: {metric: value}} for the card, from bench/dev_set_accuracy.py's report.json."""
     return {
@@ -49,7 +59,7 @@ def main() -> None:
     report = json.loads(args.dev_report.read_text())
     validation = (model.config.eval_results or {}).get("val", {})
     model.config.eval_results = {**dev_figures(report), "validation (generated clips of held-out sources)": validation}
-    model.config.training_data = f"{model.config.training_data}\n\n{standing(report)}"
+    model.config.training_data = f"{model.config.training_data}\n\n{RECIPE}\n\n{standing(report)}"
     if args.target.exists():
         shutil.rmtree(args.target)
     model.save_pretrained(args.target)

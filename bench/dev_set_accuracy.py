@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from data.starter.rule_baseline import classify_shot  # noqa: E402
 from shot_model import ShotClassifier  # noqa: E402
+from shot_model.classifier import average_probabilities  # noqa: E402
 from shot_model.metrics import head_metrics, plot_confusion  # noqa: E402
 from shot_model.sampling import clip_frame_indices, rgb_clip  # noqa: E402
 from shot_model.shot_dataset import MISSING_LABEL  # noqa: E402
@@ -62,8 +63,8 @@ def main() -> None:
     config = classifier.config
     shots = dev_shots(args.dev_set)
 
-    def model_indices(shot):
-        return [i for clip in clip_frame_indices(shot["start_frame"], shot["end_frame"], config.num_frames, args.clips_per_shot) for i in clip]
+    def model_clips(shot):
+        return clip_frame_indices(shot["start_frame"], shot["end_frame"], config.num_frames, args.clips_per_shot)
 
     def rule_indices(shot):
         return clip_frame_indices(shot["start_frame"], shot["end_frame"], RULE_FRAMES)[0]
@@ -74,15 +75,13 @@ def main() -> None:
         by_video.setdefault(shot["path"], []).append(shot)
     ordered = []
     for video, video_shots in by_video.items():
-        frames = frames_of_shots(video, video_shots, lambda shot: model_indices(shot) + rule_indices(shot))
+        frames = frames_of_shots(video, video_shots, lambda shot: [i for clip in model_clips(shot) for i in clip] + rule_indices(shot))
         for shot, kept in zip(video_shots, frames):
-            clips = [rgb_clip([kept[i] for i in indices]) for indices in clip_frame_indices(shot["start_frame"], shot["end_frame"], config.num_frames, args.clips_per_shot)]
-            probabilities = classifier.classify(clips)
+            clips = [rgb_clip([kept[i] for i in indices]) for indices in model_clips(shot)]
+            averaged = average_probabilities(classifier.classify(clips))
             for head in ("scale", "movement"):
-                averaged = Counter()
-                for clip in probabilities:
-                    averaged.update(getattr(clip, head))
-                predictions["model"][head].append(max(averaged, key=averaged.get))
+                scores = getattr(averaged, head)
+                predictions["model"][head].append(max(scores, key=scores.get))
             scale, movement = classify_shot([kept[i].bgr[:, :, ::-1] for i in rule_indices(shot)])
             predictions["rule"]["scale"].append(scale)
             predictions["rule"]["movement"].append(movement)

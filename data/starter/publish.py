@@ -15,8 +15,6 @@ from transformers import AutoVideoProcessor
 
 from shot_model import ShotVideoMAEForShotClassification
 
-METHOD_NAMES = {"model": "dev set (57 hand-labelled real shots)", "rule": "dev set, rule baseline", "majority": "dev set, majority baseline"}
-
 
 RECIPE = """Rebuild it from a clone of the shot-model repository, with `../shared/media/train` beside it (about 50 min on 2 CPU cores):
 
@@ -30,8 +28,10 @@ python -m data.starter.publish runs/starter/model checkpoints/shot-videomae-star
 
 def dev_figures(report: dict) -> dict:
     """{row name: {metric: value}} for the card, from bench/dev_set_accuracy.py's report.json."""
+    shots = report["model"]["scale"]["count"]
+    names = {"model": f"dev set ({shots} hand-labelled real shots)", "rule": "dev set, rule baseline", "majority": "dev set, majority baseline"}
     return {
-        METHOD_NAMES[method]: {f"{head}_{name}": round(heads[head][name], 3) for head in ("scale", "movement") for name in ("accuracy", "macro_f1")}
+        names[method]: {f"{head}_{name}": round(heads[head][name], 3) for head in ("scale", "movement") for name in ("accuracy", "macro_f1")}
         for method, heads in report.items()
     }
 

@@ -16,6 +16,7 @@ from .planning import ClipPlanner
 from .render import render_source
 from .source_analysis import cached_analysis
 from .sources import DEFAULT_HAND_LABELS, DEFAULT_MEDIA_DIR, source_shots
+from .window_labels import DEFAULT_WINDOW_LABELS, agreed_windows
 
 # `group` is the source video: train.py keeps every clip of one source in the same split.
 LABEL_COLUMNS = ("video", "start", "end", "scale", "movement", "source", "recipe", "group")
@@ -30,6 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="processes for analysis and rendering")
     parser.add_argument("--media-dir", type=Path, default=DEFAULT_MEDIA_DIR, help="folder holding the source videos")
     parser.add_argument("--labels", type=Path, default=DEFAULT_HAND_LABELS, help="hand labels (default: data/hand_labels.csv); a label is used only where both labellers agree")
+    parser.add_argument("--window-labels", type=Path, default=DEFAULT_WINDOW_LABELS, help="hand-labelled crop windows (default: data/window_labels.csv); used where both labellers agree")
     parser.add_argument("--analysis-cache", type=Path, default=Path("cache/starter-analysis"), help="where per-source analyses are cached")
     return parser.parse_args(argv)
 
@@ -44,7 +46,7 @@ def build(args: argparse.Namespace) -> dict:
         analyses = pool.starmap(cached_analysis, [(source, args.analysis_cache) for source in sources], chunksize=1)
     analysed = time.perf_counter()
 
-    plans = ClipPlanner(analyses, args.seed).plan(args.clips)
+    plans = ClipPlanner(analyses, args.seed, agreed_windows(args.window_labels)).plan(args.clips)
     planned = time.perf_counter()
 
     clips_dir = args.out / "clips"
@@ -111,7 +113,7 @@ def recipe_kind(recipe: str) -> str:
     """The family of a recipe text: its move and how the scale was decided, e.g. "push / face-framed"."""
     words = recipe.split()
     move = " ".join(words[:2]) if words[0] == "real" else words[0]
-    for how in ("face-framed", "light crop", "plain crop", "scale unknown"):
+    for how in ("face-framed", "labelled window", "light crop", "plain crop", "scale unknown"):
         if how in recipe:
             return f"{move} / {how}"
     return move

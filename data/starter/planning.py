@@ -5,7 +5,7 @@ Planning is cheap and sequential (so class balance can steer it and a seed fixes
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from .realism import Degradation, sample_degradation
 from .source_analysis import FACE_SAMPLES_PER_SECOND, SourceAnalysis
 from .subjects import Box
 from .virtual_camera import EASINGS, OUTPUT_HEIGHT, CameraMove, Window, random_walk_shake, window_fits
+from .window_labels import LabelledWindow
 
 FRAMES_PER_CLIP = 16
 MIN_SECONDS, MAX_SECONDS = 2.0, 6.0
@@ -45,6 +46,14 @@ LS_SOURCE_WEIGHT = 2
 MIN_WINDOW_HEIGHT = OUTPUT_HEIGHT / MAX_UPSCALE
 PUSH_ZOOM = (1.2, 1.8)
 PAN_DISTANCE = (0.10, 0.50)  # of the window width, over the shot
+# Of a source's still clips, this share is taken from stretches with hand-labelled windows (when it has any), so the
+# windows' framings (the only scale labels that vary within most sources) are not left to chance.
+LABELLED_STRETCH_SHARE = 0.6
+# A labelled window is cut at its own size within this ratio, its push or pull zooms at most this much, and its
+# pan travels at most this share of its width: the middle of the shot keeps the framing the labellers saw.
+WINDOW_SIZE_JITTER = 1.08
+WINDOW_PUSH_ZOOM = (1.2, 1.5)
+WINDOW_PAN_TRAVEL = 0.3
 
 
 @dataclass
@@ -70,6 +79,7 @@ class SourceSpans:
 
     still: list[tuple[int, int]]
     moving: dict[str, list[tuple[int, int]]]
+    labelled: list[tuple[int, int]] = field(default_factory=list)  # still spans inside a labelled window's stretch
 
 
 @dataclass(frozen=True)
@@ -176,9 +186,13 @@ def subjects_in(analysis: SourceAnalysis, first: int, last: int) -> list[Subject
 class ClipPlanner:
     """Plans clips one at a time, keeping count of the scale classes so far to steer towards balance."""
 
-    def __init__(self, analyses: list[SourceAnalysis], seed: int):
+    def __init__(self, analyses: list[SourceAnalysis], seed: int, windows: dict[str, list[LabelledWindow]] | None = None):
         self.analyses = {analysis.name: analysis for analysis in analyses}
+        self.windows = windows or {}
         self.spans = {analysis.name: find_spans(analysis) for analysis in analyses}
+        for name, spans in self.spans.items():
+            stretches = {(window.first, window.last) for window in self.windows.get(name, [])}
+            spans.labelled = [(first, last) for first, last in spans.still if any(a <= first and last <= b for a, b in stretches)]
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.scale_counts: Counter = Counter()
@@ -213,7 +227,8 @@ class ClipPlanner:
             first, last = spans.moving[movement][self.rng.integers(len(spans.moving[movement]))]
             made = self._real_move_clip(analysis, first, last, movement)
         elif spans.still:
-            first, last = spans.still[self.rng.integers(len(spans.still))]
+            pool = spans.labelled if spans.labelled and self.rng.random() < LABELLED_STRETCH_SHARE else spans.still
+            first, last = pool[self.rng.integers(len(pool))]
             made = self._virtual_clip(analysis, first, last, movement)
         else:
             return None
@@ -254,11 +269,12 @@ class ClipPlanner:
         """A virtual camera move over a still stretch, framed for a scale class chosen to even out the counts."""
         aspect = clip_aspect(analysis)
         subjects = subjects_in(analysis, first, last)
-        options = []  # (scale, how) pairs to try
+        options = []  # (scale, how) pairs to try; how is "face", "hand" or a LabelledWindow
         if subjects:
             options += [(scale, "face") for scale in FACE_RATIO_RANGES]
         if analysis.hand_scale is not None:
             options.append((analysis.hand_scale, "hand"))
+        options += [(window.scale, window) for window in self.windows.get(analysis.name, []) if window.first <= first and last <= window.last]
         # Classes seen least so far are tried first (a weighted draw without replacement).
         # A light crop leaves room only for short pans: for Motion, face framings (any pan length) go first more often.
         weights = np.array([(0.4 if how == "hand" and movement == "Motion" else 1.0) / (self.scale_counts[scale] + 20) for scale, how in options])
@@ -274,8 +290,10 @@ class ClipPlanner:
                 if how == "face":
                     subject = subjects[self.rng.integers(len(subjects))]
                     made = self._face_framed(analysis, subject, scale, movement, aspect)
-                else:
+                elif how == "hand":
                     made = self._light_crop(analysis, movement, aspect, scale)
+                else:
+                    made = self._labelled_window(analysis, how, movement, aspect)
                 if made is not None and move_visible(analysis, path, made[0], movement, (first + last) // 2):
                     return made
         for _ in range(3):
@@ -329,6 +347,18 @@ class ClipPlanner:
         if move is None:
             return None
         return move, scale, f"{describe_move(move)} light crop {move.middle.h / largest:.2f} hand-label {scale}"
+
+    def _labelled_window(self, analysis: SourceAnalysis, labelled: LabelledWindow, movement: str, aspect: float):
+        """A move whose middle window is a hand-labelled window, a little resized and shifted: its label holds."""
+        window = labelled.window
+        middle_height = window.h * math.exp(self.rng.uniform(-1, 1) * math.log(WINDOW_SIZE_JITTER))
+        target = (window.cx + self.rng.normal(0, 0.03) * window.h, window.cy + self.rng.normal(0, 0.03) * window.h)
+        zoom = math.exp(self.rng.uniform(*np.log(WINDOW_PUSH_ZOOM))) if movement in ("Push", "Pull") else None
+        max_travel = WINDOW_PAN_TRAVEL if movement == "Motion" else None
+        move = self._move(movement, middle_height, lambda height: target, aspect, analysis, zoom, max_travel)
+        if move is None:
+            return None
+        return move, labelled.scale, f"{describe_move(move)} labelled window {labelled.id} {labelled.scale}"
 
     def _unlabelled_crop(self, analysis: SourceAnalysis, movement: str, aspect: float):
         """A crop of no known scale (no reliable face, no agreed label, or too tight for the label): movement only."""

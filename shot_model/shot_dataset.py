@@ -16,6 +16,7 @@ import torch
 from datasets import Dataset, DatasetDict, Features, Value
 from torchvision.transforms import v2
 
+from .moving_subject import paste_moving_subject
 from .sampling import clip_frame_indices
 
 MISSING_LABEL = -100
@@ -140,6 +141,10 @@ class ClipAugmentation:
     # wrong, so those clips drop it.
     movement_crop_chance: float = 0.0
     movement_crop_area: float = 0.35
+    # Of those movement-only clips, this share also gets a stand-in subject moving on its own (a patch of another
+    # training clip, see moving_subject.py): the camera label stays true, and local motion stops passing for the
+    # camera's.
+    moving_subject_chance: float = 0.0
 
     def transform(self, height: int, width: int, movement_only: bool = False) -> v2.Transform:
         aspect = width / height
@@ -204,6 +209,8 @@ class ShotClipDataset(torch.utils.data.Dataset):
                 torch.manual_seed(rng.randrange(2**31))
                 video = self.augmentation.transform(video.shape[2], video.shape[3], movement_only)(video)
             frames = video.permute(0, 2, 3, 1).numpy()
+            if movement_only and rng.random() < self.augmentation.moving_subject_chance:
+                frames = paste_moving_subject(frames, self._donor_frame(rng), np.random.default_rng(rng.randrange(2**31)))
         pixel_values = self.video_processor([frames], return_tensors="pt")["pixel_values"][0]
         return self._item(pixel_values, row)
 
@@ -214,6 +221,13 @@ class ShotClipDataset(torch.utils.data.Dataset):
             "scale_labels": torch.tensor(row["scale"]),
             "movement_labels": torch.tensor(row["movement"]),
         }
+
+    def _donor_frame(self, rng: random.Random) -> np.ndarray:
+        """One frame of a random training clip, to cut a stand-in subject from."""
+        row = self.table[rng.randrange(len(self.table))]
+        reader = self._open(row)
+        start, end = self._frame_range(row, reader)
+        return self._frames(reader, [rng.randrange(start, end)])[0]
 
     def _open(self, row: dict):
         from decord import VideoReader, cpu

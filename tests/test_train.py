@@ -210,12 +210,21 @@ def test_movement_only_crops_drop_the_scale_label_and_keep_the_movement(fixture_
     config = ShotVideoMAEForShotClassification.config_class(num_frames=4, image_size=32)
     processor = video_processor_for(config)
 
-    def labels(chance):
-        dataset = ShotClipDataset(table, processor, num_frames=4, augmentation=ClipAugmentation(movement_crop_chance=chance))
-        return [(int(item["scale_labels"]), int(item["movement_labels"])) for item in (dataset[i] for i in range(len(table)))]
+    def items(chance, subject_chance=0.0):
+        augmentation = ClipAugmentation(movement_crop_chance=chance, moving_subject_chance=subject_chance)
+        dataset = ShotClipDataset(table, processor, num_frames=4, augmentation=augmentation)
+        return [dataset[i] for i in range(len(table))]
+
+    def labels(chance, subject_chance=0.0):
+        return [(int(item["scale_labels"]), int(item["movement_labels"])) for item in items(chance, subject_chance)]
 
     assert labels(0.0) == list(zip(table["scale"], table["movement"]))
     assert labels(1.0) == [(MISSING_LABEL, movement) for movement in table["movement"]]
+    # A stand-in subject goes only into movement-only clips, and changes their pictures, not their labels.
+    assert labels(1.0, subject_chance=1.0) == [(MISSING_LABEL, movement) for movement in table["movement"]]
+    plain, with_subject = items(1.0), items(1.0, subject_chance=1.0)
+    assert all(not torch.equal(a["pixel_values"], b["pixel_values"]) for a, b in zip(plain, with_subject))
+    assert all(torch.equal(a["pixel_values"], b["pixel_values"]) for a, b in zip(items(0.0), items(0.0, subject_chance=1.0)))
     # A head can be weighed apart: a list for one, inverse frequency for the other.
     weights = class_weights({"movement": [2.3, 1, 1, 1], "scale": "balanced"}, table)
     assert weights["movement_class_weights"] == [2.3, 1, 1, 1] and len(weights["scale_class_weights"]) == len(SCALE_LABELS)

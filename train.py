@@ -124,6 +124,17 @@ def parameter_groups(model, weight_decay: float, learning_rate: float, layer_dec
     return list(groups.values())
 
 
+def freeze(model, names: list[str]) -> None:
+    """Stop the named parts (`videomae`, `scale_head`, `movement_head`) from training: a new head can then learn
+    on a trained backbone without changing what the backbone and the other head already do."""
+    for name in names:
+        part = getattr(model, name, None)
+        if not isinstance(part, torch.nn.Module):
+            parts = ", ".join(child for child, _ in model.named_children())
+            raise TrainingError(f"training.frozen: the model has no part {name!r}; its parts are {parts}")
+        part.requires_grad_(False)
+
+
 def active_heads(config) -> list[str]:
     return [head for head, active in (("scale", config.has_scale_head), ("movement", config.has_movement_head)) if active]
 
@@ -263,6 +274,7 @@ def train(config: dict, args) -> None:
 
     tables = load_shot_tables(config["data"])
     model = build_model(config["model"], tables["train"])
+    freeze(model, training.get("frozen", []))
     video_processor = video_processor_for(model.config)
     train_loader = make_loader(tables["train"], video_processor, config, train=True, seed=seed)
     val_split = "val" if len(tables.get("val", [])) else None

@@ -229,3 +229,32 @@ def test_movement_only_crops_drop_the_scale_label_and_keep_the_movement(fixture_
     weights = class_weights({"movement": [2.3, 1, 1, 1], "scale": "balanced"}, table)
     assert weights["movement_class_weights"] == [2.3, 1, 1, 1] and len(weights["scale_class_weights"]) == len(SCALE_LABELS)
     assert "scale_class_weights" not in class_weights({"movement": "balanced"}, table)
+
+
+def test_a_new_head_trains_on_a_frozen_backbone_and_leaves_it_untouched(tmp_path, fixture_dataset):
+    # First a movement-only model, then a scale head learned on its frozen backbone (and frozen movement head).
+    config = yaml.safe_load(debug_config(tmp_path, fixture_dataset, max_steps=3).read_text())
+    config["model"]["active_heads"] = "movement"
+    first = tmp_path / "movement.yaml"
+    first.write_text(yaml.safe_dump(config))
+    launch("--config", str(first))
+    movement_model = tmp_path / "run" / "model"
+    before = ShotVideoMAEForShotClassification.from_pretrained(movement_model)
+
+    config["model"] = {"checkpoint": str(movement_model), "active_heads": "both"}
+    config["training"]["frozen"] = ["videomae", "movement_head"]
+    config["output"]["dir"] = str(tmp_path / "scale-run")
+    second = tmp_path / "scale.yaml"
+    second.write_text(yaml.safe_dump(config))
+    launch("--config", str(second))
+    after = ShotVideoMAEForShotClassification.from_pretrained(tmp_path / "scale-run" / "model")
+
+    untouched = {**{f"videomae.{k}": v for k, v in before.videomae.state_dict().items()}, **{f"movement_head.{k}": v for k, v in before.movement_head.state_dict().items()}}
+    assert all(torch.equal(value, after.state_dict()[name]) for name, value in untouched.items())
+    assert after.scale_head is not None
+
+    config["training"]["frozen"] = ["backbone"]
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(yaml.safe_dump(config))
+    result = accelerate_launch(str(REPO / "train.py"), "--config", str(wrong))
+    assert result.returncode != 0 and "training.frozen: the model has no part 'backbone'" in result.stdout + result.stderr

@@ -1,6 +1,8 @@
 """Load on the demo: eight clients at once, each analysing a different real clip, plus one uploading a broken file.
-Loopback only, bounded: nine requests. Prints latency (median, max), the server's memory when idle, at its peak
-and afterwards, and checks every good answer equals the answer the same clip gets alone.
+Loopback only, bounded: nine requests at once, 19 in all (a warm-up that loads the model and checks the answer is
+repeatable, each clip alone for reference, the burst, and a last request after it). Prints latency (median, max),
+the server's memory when idle, at its peak and afterwards, and checks every good answer equals the answer the
+same clip gets alone.
 
     python bench/app_load.py
 """

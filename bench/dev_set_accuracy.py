@@ -81,7 +81,8 @@ def main() -> None:
             averaged = average_probabilities(classifier.classify(clips))
             for head in ("scale", "movement"):
                 scores = getattr(averaged, head)
-                predictions["model"][head].append(max(scores, key=scores.get))
+                if scores:  # a single-head model has no answer for the other head (empty scores)
+                    predictions["model"][head].append(max(scores, key=scores.get))
             scale, movement = classify_shot([kept[i].bgr[:, :, ::-1] for i in rule_indices(shot)])
             predictions["rule"]["scale"].append(scale)
             predictions["rule"]["movement"].append(movement)
@@ -97,19 +98,20 @@ def main() -> None:
     for method, heads in predictions.items():
         report[method] = {}
         for head, labels in names.items():
+            if not heads[head]:
+                continue
             as_index = lambda values: [labels.index(v) if v in labels else MISSING_LABEL for v in values]  # noqa: E731
             report[method][head] = head_metrics(as_index(truth[head]), as_index(heads[head]), labels)
         figures = report[method]
-        print(
-            f"{method:<10} {figures['scale']['accuracy']:10.3f} {figures['scale']['macro_f1']:9.3f} "
-            f"{figures['movement']['accuracy']:9.3f} {figures['movement']['macro_f1']:8.3f}"
-        )
+        cells = [f"{figures[head][name]:{width}.3f}" if head in figures else f"{'-':>{width}}"
+                 for head, name, width in (("scale", "accuracy", 10), ("scale", "macro_f1", 9), ("movement", "accuracy", 9), ("movement", "macro_f1", 8))]
+        print(f"{method:<10} " + " ".join(cells))
     print(f"(majority = always {majority['scale']} / always {majority['movement']}, the dev set's own most common classes)")
     if args.report_dir:
         args.report_dir.mkdir(parents=True, exist_ok=True)
         (args.report_dir / "report.json").write_text(json.dumps(report, indent=2))
         for method in report:
-            for head in names:
+            for head in report[method]:
                 plot_confusion(report[method][head], f"{method} on the dev set: {head}", args.report_dir / f"confusion_{method}_{head}.png")
         print(f"Report: {args.report_dir / 'report.json'}")
 

@@ -125,8 +125,9 @@ def parameter_groups(model, weight_decay: float, learning_rate: float, layer_dec
 
 
 def freeze(model, names: list[str]) -> None:
-    """Stop the named parts (`videomae`, `scale_head`, `movement_head`) from training: a new head can then learn
-    on a trained backbone without changing what the backbone and the other head already do."""
+    """Stop the named parts (`videomae`, `fc_norm`, `scale_head`, `movement_head`) from training: a new head can
+    then learn on a trained backbone without changing what the backbone and the other head already do. The
+    shared path is `videomae` and `fc_norm` (the pooled features' norm): freeze both to keep a head's answers."""
     for name in names:
         part = getattr(model, name, None)
         if not isinstance(part, torch.nn.Module):

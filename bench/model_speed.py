@@ -26,6 +26,11 @@ CANDIDATES = {
     "ti-8x160-d12": dict(num_frames=8, image_size=160, hidden_size=192, num_hidden_layers=12, num_attention_heads=3, intermediate_size=768),
     "s-8x112-d12": dict(num_frames=8, image_size=112, hidden_size=384, num_hidden_layers=12, num_attention_heads=6, intermediate_size=1536),
     "s-8x112-d6": dict(num_frames=8, image_size=112, hidden_size=384, num_hidden_layers=6, num_attention_heads=6, intermediate_size=1536),
+    # The starter's shape changed one way at a time, as in the accuracy-against-size runs (docs/benchmarks.md).
+    "ti-8x112-d12-diff": dict(num_frames=8, image_size=112, hidden_size=192, num_hidden_layers=12, num_attention_heads=3, intermediate_size=768, frame_differences=True),
+    "ti-16x112-d6-diff": dict(num_frames=16, image_size=112, hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=768, frame_differences=True),
+    "ti-8x160-d6-diff": dict(num_frames=8, image_size=160, hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=768, frame_differences=True),
+    "s-8x112-d6-diff": dict(num_frames=8, image_size=112, hidden_size=384, num_hidden_layers=6, num_attention_heads=6, intermediate_size=1536, frame_differences=True),
 }
 
 
@@ -61,12 +66,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, action="append", help="a saved model folder (repeatable); default: the candidate sizes")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", action="append", choices=sorted(CANDIDATES), help="measure only this candidate (repeatable)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         targets = [(str(path), path) for path in args.model or []]
         for name, size in ([] if args.model else CANDIDATES.items()):
+            if args.only and name not in args.only:
+                continue
             folder = Path(scratch) / name
             model = ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**size))
             # fp32, as the starter is shipped: loaded from fp16, the model also runs in fp16, which is slower on CPU.

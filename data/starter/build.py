@@ -31,7 +31,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="processes for analysis and rendering")
     parser.add_argument("--media-dir", type=Path, default=DEFAULT_MEDIA_DIR, help="folder holding the source videos")
     parser.add_argument("--labels", type=Path, default=DEFAULT_HAND_LABELS, help="hand labels (default: data/hand_labels.csv); a label is used only where both labellers agree")
-    parser.add_argument("--window-labels", type=Path, default=DEFAULT_WINDOW_LABELS, help="hand-labelled crop windows (default: data/window_labels.csv); used where both labellers agree")
+    # Opt-in: the shipped starter was built without them (a model trained with them did no better on the dev set).
+    parser.add_argument("--window-labels", type=Path, default=None, help=f"also cut clips from hand-labelled crop windows, e.g. {DEFAULT_WINDOW_LABELS.relative_to(DEFAULT_WINDOW_LABELS.parents[1])} (used where both labellers agree)")
     parser.add_argument("--analysis-cache", type=Path, default=Path("cache/starter-analysis"), help="where per-source analyses are cached")
     return parser.parse_args(argv)
 
@@ -46,7 +47,8 @@ def build(args: argparse.Namespace) -> dict:
         analyses = pool.starmap(cached_analysis, [(source, args.analysis_cache) for source in sources], chunksize=1)
     analysed = time.perf_counter()
 
-    plans = ClipPlanner(analyses, args.seed, agreed_windows(args.window_labels)).plan(args.clips)
+    windows = agreed_windows(args.window_labels) if args.window_labels else None
+    plans = ClipPlanner(analyses, args.seed, windows).plan(args.clips)
     planned = time.perf_counter()
 
     clips_dir = args.out / "clips"

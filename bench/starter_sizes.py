@@ -108,7 +108,11 @@ class SizedModel(torch.nn.Module):
 
 
 def paste_subjects(clips: torch.Tensor, chosen: np.ndarray, chance: float) -> torch.Tensor:
-    """A round patch of another clip in the batch moving on its own through each chosen clip, with `chance`."""
+    """A round patch of another clip in the batch moving on its own through each chosen clip, with `chance`.
+
+    The same idea as shot_model/moving_subject.py (which train.py uses on decoded frames), done here on the
+    normalised batch, as in the runs whose figures docs/benchmarks.md quotes, so they reproduce exactly.
+    """
     batch, count, _, height, width = clips.shape
     out = clips.clone()
     for index in range(batch):

@@ -17,8 +17,8 @@ WOBBLE_SHARE = 0.5  # subjects that also jitter a little frame to frame (walking
 WOBBLE_PIXELS = 1.5  # per frame, at 112 lines; scaled with the frame
 
 
-def elliptical_mask(side: int) -> np.ndarray:
-    """A filled ellipse (here a circle) in a side x side square, softened at the rim: 0..1 float32."""
+def soft_disc(side: int) -> np.ndarray:
+    """A filled circle in a side x side square, softened at the rim: 0..1 float32 (a subject is not a square)."""
     grid = np.linspace(-1, 1, side, dtype=np.float32)
     radius = np.sqrt(grid[:, None] ** 2 + grid[None, :] ** 2)
     return np.clip((1.0 - radius) * side / 4, 0.0, 1.0)
@@ -50,7 +50,7 @@ def paste_moving_subject(frames: np.ndarray, donor: np.ndarray, rng: np.random.G
         size = max(8, round(side * growth**progress))
         centre = start + (end - start) * progress + (rng.normal(0, wobble, 2) if wobble else 0)
         scaled = cv2.resize(patch, (size, size), interpolation=cv2.INTER_LINEAR)
-        mask = elliptical_mask(size)[:, :, None]
+        mask = soft_disc(size)[:, :, None]
         y0, x0 = int(round(centre[0] - size / 2)), int(round(centre[1] - size / 2))
         ya, yb, xa, xb = max(0, y0), min(height, y0 + size), max(0, x0), min(width, x0 + size)
         if ya >= yb or xa >= xb:

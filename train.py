@@ -125,12 +125,16 @@ def parameter_groups(model, weight_decay: float, learning_rate: float, layer_dec
 
 
 def freeze(model, names: list[str]) -> None:
-    """Stop the named parts (`videomae`, `fc_norm`, `scale_head`, `movement_head`) from training: a new head can
-    then learn on a trained backbone without changing what the backbone and the other head already do. The
-    shared path is `videomae` and `fc_norm` (the pooled features' norm): freeze both to keep a head's answers."""
+    """Stop the named parts (`videomae`, `fc_norm`, `scale_head`, `movement_head`, or deeper ones such as
+    `videomae.encoder.layer.0`) from training: a new head can then learn on a trained backbone without changing
+    what the backbone and the other head already do. The shared path is `videomae` and `fc_norm` (the pooled
+    features' norm): freeze both to keep a head's answers."""
     for name in names:
-        part = getattr(model, name, None)
-        if not isinstance(part, torch.nn.Module):
+        try:
+            part = model.get_submodule(name)
+        except AttributeError:
+            part = None
+        if part is None:  # an inactive head is None
             parts = ", ".join(child for child, _ in model.named_children())
             raise TrainingError(f"training.frozen: the model has no part {name!r}; its parts are {parts}")
         part.requires_grad_(False)

@@ -19,7 +19,7 @@ from data.prepare import prepare_folders, prepare_movieshots
 from shot_model import ShotVideoMAEForShotClassification, video_processor_for
 from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, DataFormatError, ShotClipDataset, read_shot_csv, split_by_video
 from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
-from train import class_weights
+from train import TrainingError, class_weights, freeze
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +261,14 @@ def test_a_new_head_trains_on_a_frozen_backbone_and_leaves_it_untouched(tmp_path
     wrong.write_text(yaml.safe_dump(config))
     result = accelerate_launch(str(REPO / "train.py"), "--config", str(wrong))
     assert result.returncode != 0 and "training.frozen: the model has no part 'backbone'" in result.stdout + result.stderr
+
+
+def test_frozen_parts_can_be_single_layers():
+    config = ShotVideoMAEForShotClassification.config_class(num_frames=4, image_size=32, hidden_size=32, num_hidden_layers=2,
+                                                            num_attention_heads=2, intermediate_size=64)
+    model = ShotVideoMAEForShotClassification(config)
+    freeze(model, ["videomae.encoder.layer.0"])
+    assert not any(p.requires_grad for p in model.videomae.encoder.layer[0].parameters())
+    assert all(p.requires_grad for p in model.videomae.encoder.layer[1].parameters())
+    with pytest.raises(TrainingError, match="no part 'videomae.encoder.layer.5'"):
+        freeze(model, ["videomae.encoder.layer.5"])

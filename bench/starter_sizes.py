@@ -32,6 +32,7 @@ from dev_set_accuracy import DEV_SET, dev_shots, frames_of_shots  # noqa: E402
 from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS  # noqa: E402
 from shot_model.metrics import head_metrics  # noqa: E402
 from shot_model.sampling import clip_frame_indices  # noqa: E402
+from shot_model.shot_dataset import label_index  # noqa: E402
 
 HEADS = {"scale": len(SCALE_LABELS), "movement": len(MOVEMENT_LABELS)}
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 1, 3, 1, 1)
@@ -47,10 +48,6 @@ def centre_square(frame: np.ndarray, size: int) -> np.ndarray:
     height, width = frame.shape[:2]
     top, left = (height - size) // 2, (width - size) // 2
     return frame[top : top + size, left : left + size]
-
-
-def label_index(labels, name: str) -> int:
-    return labels.index(name) if name else -100
 
 
 def cache(args) -> None:
@@ -70,8 +67,8 @@ def cache(args) -> None:
     np.savez(
         args.out / f"train_{args.frames}x{args.size}.npz",
         X=clips,
-        ys=np.array([label_index(SCALE_LABELS, row["scale"]) for row in rows]),
-        ym=np.array([label_index(MOVEMENT_LABELS, row["movement"]) for row in rows]),
+        ys=np.array([label_index(SCALE_LABELS, row["scale"], "scale", row["video"]) for row in rows]),
+        ym=np.array([label_index(MOVEMENT_LABELS, row["movement"], "movement", row["video"]) for row in rows]),
         g=np.array([row["source"].split("[")[0] for row in rows]),
     )
     print(f"training clips: {len(rows)} in {time.perf_counter() - started:.0f} s", flush=True)
@@ -84,8 +81,8 @@ def cache(args) -> None:
         wanted = lambda shot: clip_frame_indices(shot["start_frame"], shot["end_frame"], args.frames)[0]  # noqa: E731
         for shot, frames in zip(shots, frames_of_shots(video, shots, wanted)):
             dev.append(np.stack([centre_square(frames[i].bgr[:, :, ::-1], args.size) for i in wanted(shot)]))
-            dev_scale.append(label_index(SCALE_LABELS, shot["scale"]))
-            dev_movement.append(label_index(MOVEMENT_LABELS, shot["movement"]))
+            dev_scale.append(label_index(SCALE_LABELS, shot["scale"], "scale", DEV_SET))
+            dev_movement.append(label_index(MOVEMENT_LABELS, shot["movement"], "movement", DEV_SET))
     np.savez(args.out / f"dev_{args.frames}x{args.size}.npz", X=np.stack(dev), ys=np.array(dev_scale), ym=np.array(dev_movement))
     print(f"dev shots: {len(dev)}; total {time.perf_counter() - started:.0f} s")
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -262,3 +263,12 @@ def test_push_to_hub_uploads_weights_code_processor_and_our_card(model, tmp_path
     } <= set(uploaded["files"])
     assert b"Shot scale and camera movement classifier" in uploaded["files"]["README.md"]
     assert json.loads(uploaded["files"]["config.json"])["auto_map"]["AutoModel"].endswith("ShotVideoMAEForShotClassification")
+
+
+def test_the_shipped_starter_carries_the_packages_own_code():
+    # save_pretrained copies the model's .py files beside the weights (what trust_remote_code loads); the starter
+    # in the repo must be republished (data/starter/publish.py) whenever the package's copy changes.
+    starter = Path(__file__).resolve().parents[1] / "checkpoints" / "shot-videomae-starter"
+    package = Path(__file__).resolve().parents[1] / "shot_model"
+    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py"):
+        assert (starter / name).read_text() == (package / name).read_text(), f"{starter / name} is stale: republish the starter"

@@ -191,8 +191,8 @@ class ClipPlanner:
         self.windows = windows or {}
         self.spans = {analysis.name: find_spans(analysis) for analysis in analyses}
         for name, spans in self.spans.items():
-            stretches = {(window.first, window.last) for window in self.windows.get(name, [])}
-            spans.labelled = [(first, last) for first, last in spans.still if any(a <= first and last <= b for a, b in stretches)]
+            windows = self.windows.get(name, [])
+            spans.labelled = [(first, last) for first, last in spans.still if any(window.covers(first, last) for window in windows)]
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.scale_counts: Counter = Counter()
@@ -274,7 +274,7 @@ class ClipPlanner:
             options += [(scale, "face") for scale in FACE_RATIO_RANGES]
         if analysis.hand_scale is not None:
             options.append((analysis.hand_scale, "hand"))
-        options += [(window.scale, window) for window in self.windows.get(analysis.name, []) if window.first <= first and last <= window.last]
+        options += [(window.scale, window) for window in self.windows.get(analysis.name, []) if window.covers(first, last)]
         # Classes seen least so far are tried first (a weighted draw without replacement).
         # A light crop leaves room only for short pans: for Motion, face framings (any pan length) go first more often.
         weights = np.array([(0.4 if how == "hand" and movement == "Motion" else 1.0) / (self.scale_counts[scale] + 20) for scale, how in options])

@@ -31,6 +31,10 @@ class LabelledWindow:
     window: Window
     scale: str
 
+    def covers(self, first: int, last: int) -> bool:
+        """Whether source frames [first, last] lie inside the stretch the labellers saw this window over."""
+        return self.first <= first and last <= self.last
+
 
 def read_answers(path: Path) -> dict[str, dict]:
     """One labeller's answers by window id.

@@ -50,7 +50,9 @@ def still_stretches(analysis: SourceAnalysis, count: int = STRETCHES_PER_SOURCE)
     if not spans:
         return []
     times = analysis.times
-    # The still span closest to STRETCH_SECONDS starting at each start; then pick starts far apart.
+    # For each start, the still span whose length is closest to STRETCH_SECONDS; then the starts nearest evenly
+    # spread moments, skipping any that overlaps a stretch already chosen. (The labelled windows' ids and geometry
+    # come from this exact choice: changing it changes the candidates.)
     by_start: dict[int, tuple[int, int]] = {}
     for first, last in spans:
         best = by_start.get(first)
@@ -59,7 +61,7 @@ def still_stretches(analysis: SourceAnalysis, count: int = STRETCHES_PER_SOURCE)
             by_start[first] = (first, last)
     chosen: list[tuple[int, int]] = []
     for target in np.linspace(0, 1, count + 2)[1:-1]:
-        wanted = analysis.times[0] + target * (times[-1] - times[0])
+        wanted = times[0] + target * (times[-1] - times[0])
         for first, last in sorted(by_start.values(), key=lambda span: abs(times[span[0]] - wanted)):
             if all(last < other_first or first > other_last for other_first, other_last in chosen):
                 chosen.append((first, last))
@@ -67,8 +69,8 @@ def still_stretches(analysis: SourceAnalysis, count: int = STRETCHES_PER_SOURCE)
     return sorted(chosen)
 
 
-def subject_anchor(analysis: SourceAnalysis, first: int, last: int) -> tuple[float, float, str] | None:
-    """The main subject over [first, last]: (x centre, top of the head, "face" or "person"), or None if none is seen.
+def subject_anchor(analysis: SourceAnalysis, first: int, last: int) -> tuple[float, float] | None:
+    """The main subject over [first, last]: (x centre, top of the head), or None if no face or person is seen.
 
     Framings are anchored on the head, as a camera operator frames people: a window on a torso alone says little.
     """
@@ -77,7 +79,7 @@ def subject_anchor(analysis: SourceAnalysis, first: int, last: int) -> tuple[flo
         if boxes:
             largest = max(boxes, key=lambda box: box.h)
             top = largest.top - (0.3 * largest.h if kind == "face" else 0.0)
-            return largest.cx, top, kind
+            return largest.cx, top
     return None
 
 
@@ -94,7 +96,7 @@ def candidate_windows(analysis: SourceAnalysis, first: int, last: int, rng: np.r
         height = max(largest * share, MIN_WINDOW_HEIGHT)
         half_w, half_h = height * aspect / 2, height / 2
         if index % 2 == 0 and anchor is not None:
-            head_x, head_top, _ = anchor
+            head_x, head_top = anchor
             cx = head_x + rng.normal(0, 0.08) * height
             cy = head_top - rng.uniform(0.03, 0.12) * height + half_h
         elif index % 2 == 0:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install browser
+.PHONY: demo test install browser pose-teacher
 
 demo: $(INSTALLED)
 	$(BIN)/python app.py
@@ -26,3 +26,14 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
+
+# The pose teacher of the starter's training data (data/starter/pose_teacher.py) runs in its own environment:
+# MediaPipe 0.10.14 is the last release whose wheel carries its pose model (nothing downloaded at run time), and it
+# pins numpy<2 and protobuf<5, which the main environment cannot take. Only needed to rebuild the starter's data.
+POSE_VENV := cache/pose-venv
+pose-teacher: $(POSE_VENV)/.installed
+
+$(POSE_VENV)/.installed:
+	$(PYTHON) -m venv $(POSE_VENV)
+	$(POSE_VENV)/bin/python -m pip install --quiet "mediapipe==0.10.14" "numpy<2" "opencv-contrib-python<5"
+	touch $@

@@ -44,20 +44,20 @@ class Candidate:
     aspect: float
 
 
-def still_stretches(analysis: SourceAnalysis, count: int = STRETCHES_PER_SOURCE) -> list[tuple[int, int]]:
-    """Up to `count` non-overlapping still spans of about STRETCH_SECONDS, spread through the source."""
+def still_stretches(analysis: SourceAnalysis, count: int = STRETCHES_PER_SOURCE, seconds: float = STRETCH_SECONDS) -> list[tuple[int, int]]:
+    """Up to `count` non-overlapping still spans of about `seconds`, spread through the source."""
     spans = find_spans(analysis).still
     if not spans:
         return []
     times = analysis.times
-    # For each start, the still span whose length is closest to STRETCH_SECONDS; then the starts nearest evenly
+    # For each start, the still span whose length is closest to `seconds`; then the starts nearest evenly
     # spread moments, skipping any that overlaps a stretch already chosen. (The labelled windows' ids and geometry
     # come from this exact choice: changing it changes the candidates.)
     by_start: dict[int, tuple[int, int]] = {}
     for first, last in spans:
         best = by_start.get(first)
         length = times[last] - times[first]
-        if best is None or abs(length - STRETCH_SECONDS) < abs(times[best[1]] - times[best[0]] - STRETCH_SECONDS):
+        if best is None or abs(length - seconds) < abs(times[best[1]] - times[best[0]] - seconds):
             by_start[first] = (first, last)
     chosen: list[tuple[int, int]] = []
     for target in np.linspace(0, 1, count + 2)[1:-1]:

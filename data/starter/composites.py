@@ -1,0 +1,288 @@
+"""Virtual shots whose scale is set by a real person pasted, at a chosen size, onto another source's still scene.
+
+Over 25 sources a model learns which scene goes with which scale instead of how much of the body is in frame
+(98% right on training sources, 7-32% on held-out ones). Here the person and the scene are taken apart: the pose
+teacher's segmentation mask cuts a real person (with their own real motion over 16 frames) out of one source, and
+they are laid over a still stretch of another source in which the teacher saw nobody. The class comes from the
+body, never from the scene:
+
+- ECS, CS, MS (and some FS): a window on the person that `pose_windows` reads as that class in all 16 frames; the
+  person stays exactly as framed and only what is behind them changes.
+- FS and LS: the whole body, scaled so it is 55-90% (FS) or 12-30% (LS) of the frame height, feet on the lower part
+  of the frame.
+
+The camera holds still in both sources and nothing moves the window, so the movement label is Static (the person
+moves; the camera does not).
+
+    python -m data.starter.composites cache/pose --out cache/composites --count 1500 --with cache/starter-data-windows/labels.csv
+
+writes OUT/clips/cNNNNNN.mp4 and OUT/labels.csv (with `--with`, that file's rows too, paths made relative to OUT),
+so `data.source: cache/composites/labels.csv` trains on both.
+"""
+
+import argparse
+import csv
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from shot_model.synthetic import write_video
+
+from .planning import FRAMES_PER_CLIP
+from .pose_windows import Body, frame_picture, pose_windows, stretch_bodies
+from .realism import degrade, sample_degradation
+from .render import CLIP_FPS
+from .virtual_camera import OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, render_window
+
+ASPECT = OUTPUT_WIDTH / OUTPUT_HEIGHT
+CLASSES = ("ECS", "CS", "MS", "FS", "LS")
+# Whole-body height as a share of the frame for pasted full bodies (LABELING.md: FS fills about half or more; LS is
+# small in a wide setting). The gap between them is never generated.
+WHOLE_BODY_SHARE = {"FS": (0.55, 0.9), "LS": (0.12, 0.3)}
+# Of the FS clips, this share is a pasted whole body; the rest are FS windows (where a source has them).
+FS_PASTED = 0.6
+BACKGROUND_HEIGHT_SHARE = (0.3, 1.0)  # the background's window, of the largest that fits
+BACKGROUND_TRIES = 40
+# A background window may show this much of a person (the teacher's mask): a scene is rarely quite empty, and a
+# second person as large as the pasted one would make the class ambiguous.
+MAX_PERSON_IN_BACKGROUND = 0.01
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A still stretch of a source as the pose teacher saw it: 16 frames, and the person in each (or None)."""
+
+    source: str
+    first: int
+    last: int
+    frames: tuple[int, ...]
+    width: int
+    height: int
+    bodies: tuple[Body | None, ...]
+    people_seen: tuple[bool, ...]  # the teacher found a person (upright or not) in this frame, so it has a mask
+
+    @property
+    def whole_body(self) -> bool:
+        """A person, head to feet, in every frame."""
+        return all(body is not None and body.foot_y is not None for body in self.bodies)
+
+
+def read_stretches(folder: Path) -> list[Stretch]:
+    """The teacher's 16-frame stretches (the `pose` kind) in `folder`."""
+    landmarks = json.loads((folder / "landmarks.json").read_text())
+    with open(folder / "stretches.csv", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["kind"] == "pose"]
+    return [Stretch(row["source"], int(row["first"]), int(row["last"]), tuple(int(i) for i in row["frames"].split()),
+                    int(row["width"]), int(row["height"]), tuple(stretch_bodies(row, landmarks)),
+                    tuple(landmarks[frame_picture(row["source"], int(i))] is not None for i in row["frames"].split()))
+            for row in rows if len(row["frames"].split()) == FRAMES_PER_CLIP]
+
+
+class Pictures:
+    """The teacher folder's frames and masks, read once each (a few hundred MB for all stretches)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @lru_cache(maxsize=4096)
+    def frame(self, source: str, index: int) -> np.ndarray:
+        path = self.folder / "frames" / frame_picture(source, index)
+        picture = cv2.imread(str(path))
+        if picture is None:
+            raise FileNotFoundError(f"{path}: missing; rerun `python -m data.starter.pose_windows frames --out {self.folder}`")
+        return picture
+
+    @lru_cache(maxsize=4096)
+    def mask(self, source: str, index: int) -> np.ndarray:
+        """The person's mask, 0..255 (kept as bytes: a float copy of every mask would not fit in memory)."""
+        path = self.folder / "masks" / (Path(frame_picture(source, index)).stem + ".png")
+        mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if mask is None:
+            raise FileNotFoundError(f"{path}: missing; rerun data/starter/pose_teacher.py on {self.folder}")
+        return mask
+
+
+def background_window(pictures: Pictures, stretch: Stretch, rng: np.random.Generator) -> Window | None:
+    """A random fixed window on the stretch that shows nobody: no more than MAX_PERSON_IN_BACKGROUND of it is
+    covered by the teacher's person mask in any frame (None if no such window was found)."""
+    largest = min(stretch.height, stretch.width / ASPECT)
+    masks = [pictures.mask(stretch.source, index) for index, seen in zip(stretch.frames, stretch.people_seen) if seen]
+    covered = np.max(masks, axis=0) if masks else None
+    for _ in range(BACKGROUND_TRIES):
+        height = largest * rng.uniform(*BACKGROUND_HEIGHT_SHARE)
+        half_w, half_h = height * ASPECT / 2, height / 2
+        window = Window(rng.uniform(half_w, stretch.width - half_w + 1e-6), rng.uniform(half_h, stretch.height - half_h + 1e-6), height)
+        if covered is None:
+            return window
+        left, top = int(window.cx - half_w), int(window.cy - half_h)
+        inside = covered[max(top, 0):int(top + height), max(left, 0):int(left + 2 * half_w)]
+        if inside.size and (inside > 127).mean() <= MAX_PERSON_IN_BACKGROUND:
+            return window
+    return None
+
+
+def background_frames(pictures: Pictures, stretch: Stretch, window: Window, flip: bool) -> list[np.ndarray]:
+    """The stretch's 16 frames through one fixed window: a still camera on a scene with nobody in it."""
+    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index in stretch.frames]
+    return [frame[:, ::-1].copy() if flip else frame for frame in frames]
+
+
+def framed_person(pictures: Pictures, stretch: Stretch, window: Window) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The person's frames and masks seen through a window (the framing `pose_windows` labelled)."""
+    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index in stretch.frames]
+    masks = [render_window(pictures.mask(stretch.source, index), window, ASPECT) for index in stretch.frames]
+    return frames, masks
+
+
+def pasted_whole_body(pictures: Pictures, stretch: Stretch, share: float, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The whole person scaled so head-to-feet is `share` of the frame height, at a random place with the feet in the
+    lower part of the frame: frames and masks on an empty OUTPUT_WIDTH x OUTPUT_HEIGHT canvas (None if it cannot fit)."""
+    middle = stretch.bodies[len(stretch.bodies) // 2]
+    body_height = middle.foot_y - middle.crown_y
+    scale = share * OUTPUT_HEIGHT / body_height
+    feet_at = rng.uniform(max(0.6, share + 0.04), 0.97) * OUTPUT_HEIGHT
+    if feet_at > OUTPUT_HEIGHT or scale > 1.0:
+        return None  # never enlarge a person: a blown-up small person looks like no real shot
+    centre_x = rng.uniform(0.2, 0.8) * OUTPUT_WIDTH
+    # Source pixel (x, y) lands at scale * (x - nose_x) + centre_x, scale * (y - foot_y) + feet_at.
+    transform = np.float32([[scale, 0, centre_x - scale * middle.nose_x], [0, scale, feet_at - scale * middle.foot_y]])
+    frames, masks = [], []
+    for index in stretch.frames:
+        frame, mask = pictures.frame(stretch.source, index), pictures.mask(stretch.source, index)
+        # Shrink through a pyramid first, as render_window does: a straight 5x reduction would alias.
+        factor = 1.0
+        while scale / factor < 0.5 and min(frame.shape[:2]) > 32:
+            frame, mask = cv2.pyrDown(frame), cv2.pyrDown(mask)
+            factor *= 0.5
+        moved = transform.copy()
+        moved[:, :2] /= factor
+        size = (OUTPUT_WIDTH, OUTPUT_HEIGHT)
+        frames.append(cv2.warpAffine(frame, moved, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT))
+        masks.append(cv2.warpAffine(mask, moved, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+    return frames, masks
+
+
+def blend(people: list[np.ndarray], masks: list[np.ndarray], backgrounds: list[np.ndarray]) -> list[np.ndarray]:
+    """Each person frame over its background frame, through its 0..255 mask."""
+    blended = []
+    for person, mask, background in zip(people, masks, backgrounds):
+        alpha = (mask.astype(np.float32) / 255)[:, :, None]
+        blended.append((alpha * person + (1 - alpha) * background).round().clip(0, 255).astype(np.uint8))
+    return blended
+
+
+@dataclass(frozen=True)
+class Composite:
+    label: str
+    person: Stretch
+    background: Stretch
+    background_window: Window
+    flip: bool
+    how: str  # "window" or "pasted"
+    window: Window | None
+    share: float | None
+    seed: int
+
+
+def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, seed: int) -> list[Composite]:
+    """`count` composites, the classes in turn, people and backgrounds from different sources."""
+    rng = np.random.default_rng(seed)
+    whole = [stretch for stretch in stretches if stretch.whole_body]
+    framings: dict[str, list[tuple[Stretch, Window]]] = {label: [] for label in CLASSES}
+    for number, stretch in enumerate(stretches):
+        if not any(stretch.bodies):
+            continue
+        row = {"width": stretch.width, "height": stretch.height, "aspect": ASPECT}
+        for window, label in pose_windows(row, list(stretch.bodies), np.random.default_rng([seed, number])):
+            framings[label].append((stretch, window))
+    plans = []
+    for index in range(count):
+        label = CLASSES[index % len(CLASSES)]
+        pasted = label == "LS" or (label == "FS" and (rng.random() < FS_PASTED or not framings["FS"]))
+        if pasted:
+            if not whole:
+                continue
+            person, window, share = whole[rng.integers(len(whole))], None, float(rng.uniform(*WHOLE_BODY_SHARE[label]))
+        else:
+            if not framings[label]:
+                continue
+            (person, window), share = framings[label][rng.integers(len(framings[label]))], None
+        others = [stretch for stretch in stretches if stretch.source != person.source]
+        for _ in range(20):
+            background = others[rng.integers(len(others))]
+            background_at = background_window(pictures, background, rng)
+            if background_at is not None:
+                break
+        else:
+            continue
+        plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), "pasted" if pasted else "window",
+                               window, share, int(rng.integers(2**31))))
+    return plans
+
+
+def render_composite(pictures: Pictures, plan: Composite) -> list[np.ndarray] | None:
+    rng = np.random.default_rng(plan.seed)
+    if plan.how == "pasted":
+        person = pasted_whole_body(pictures, plan.person, plan.share, rng)
+        if person is None:
+            return None
+    else:
+        person = framed_person(pictures, plan.person, plan.window)
+    frames = blend(*person, background_frames(pictures, plan.background, plan.background_window, plan.flip))
+    return degrade(frames, sample_degradation(rng), rng)
+
+
+def describe(plan: Composite) -> str:
+    placed = f"whole body {plan.share:.2f} of the height" if plan.how == "pasted" else f"pose window h={plan.window.h:.0f}"
+    return f"composite {plan.label} {placed} on {plan.background.source}[{plan.background.first}:{plan.background.last + 1}]"
+
+
+def write_composites(folder: Path, out: Path, count: int, seed: int, other_labels: Path | None) -> None:
+    stretches = read_stretches(folder)
+    pictures = Pictures(folder)
+    plans = plan_composites(pictures, stretches, count, seed)
+    (out / "clips").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for index, plan in enumerate(plans):
+        frames = render_composite(pictures, plan)
+        if frames is None:
+            continue
+        relative = f"clips/c{index:06d}.mp4"
+        write_video(frames, out / relative, fps=CLIP_FPS)
+        rows.append({"video": relative, "start": "", "end": "", "scale": plan.label, "movement": "Static",
+                     "source": f"{plan.person.source}[{plan.person.first}:{plan.person.last + 1}]", "recipe": describe(plan),
+                     "group": plan.person.source})
+        if len(rows) % 250 == 0:
+            print(f"{len(rows)} composites", flush=True)
+    counts = {label: sum(row["scale"] == label for row in rows) for label in CLASSES}
+    print(f"{len(rows)} composites ({', '.join(f'{k} {v}' for k, v in counts.items())}) from "
+          f"{len({row['group'] for row in rows})} people's sources on {len({p.background.source for p in plans})} backgrounds' sources")
+    if other_labels is not None:
+        with open(other_labels, newline="") as handle:
+            for row in csv.DictReader(handle):
+                rows.append({**row, "video": os.path.relpath(other_labels.parent / row["video"], out)})
+    with open(out / "labels.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["video", "start", "end", "scale", "movement", "source", "recipe", "group"])
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{out / 'labels.csv'}: {len(rows)} rows")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="the pose teacher's folder (pose_windows frames + pose_teacher.py)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--with", dest="other_labels", type=Path, help="another labels.csv to include (e.g. the build's)")
+    args = parser.parse_args(argv)
+    write_composites(args.folder, args.out, args.count, args.seed, args.other_labels)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Shot scale read off a person's body landmarks, and composites that put a real person on another scene at a chosen
+size: the class must follow the body (how much of it is in frame), never the scene."""
+
+import csv
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from data.starter import composites
+from data.starter.pose_windows import Body, body_from_landmarks, pose_windows, scale_in_window
+from data.starter.virtual_camera import OUTPUT_HEIGHT
+from shot_model.video import probe_video
+
+WIDTH, HEIGHT = 1280, 720
+
+
+def standing(scale: float = 1.0, x: float = 640.0, top: float = 60.0) -> Body:
+    """A standing adult: head 44 px tall at scale 1 (nose 26 px below the crown), feet 7.5 heads below the crown."""
+    unit = 40.0 * scale
+    nose_y = top + 0.66 * unit
+    shoulder_y = nose_y + unit
+    hip_y = shoulder_y + 2.6 * unit
+    return Body(x, nose_y, unit, shoulder_y, hip_y, hip_y + 2.2 * unit, hip_y + 4.4 * unit, face_seen=True)
+
+
+def window_around(body: Body, top: float, bottom: float) -> str | None:
+    return scale_in_window(body, top, bottom, body.nose_x - 400, body.nose_x + 400)
+
+
+def test_the_class_follows_the_lowest_part_of_the_body_in_frame():
+    body = standing()
+    crown, feet = body.crown_y, body.foot_y
+    assert window_around(body, crown - 5, body.shoulder_y + 0.6 * body.unit) == "CS"  # head and shoulders
+    assert window_around(body, crown - 10, body.waist_y + 0.3 * (body.hip_y - body.waist_y)) == "MS"  # waist up
+    assert window_around(body, crown - 10, body.knee_y) == "MS"  # knees up
+    assert window_around(body, crown - 20, feet + 30) == "FS"  # whole body filling most of the height
+    assert window_around(body, crown - 500, feet + 600) == "LS"  # whole body small in the frame
+    # A window inside the face (less than 60% of the head shows): an extreme close-up.
+    assert scale_in_window(body, body.nose_y - 12, body.nose_y + 12, body.nose_x - 20, body.nose_x + 20) == "ECS"
+
+
+def test_framings_between_two_classes_or_off_the_person_get_no_class():
+    body = standing()
+    between_chest_and_waist = body.chest_y + 0.5 * (body.waist_y - body.chest_y)
+    assert window_around(body, body.crown_y - 10, between_chest_and_waist) is None
+    assert window_around(body, body.crown_y - 10, body.knee_y + 0.5 * (body.foot_y - body.knee_y)) is None  # at the shins
+    whole = body.foot_y - body.crown_y
+    assert window_around(body, body.crown_y - 0.7 * whole, body.foot_y + 0.8 * whole) is None  # 40% of the height
+    assert scale_in_window(body, 0, 700, body.nose_x + 100, body.nose_x + 500) is None  # the window misses the person
+    assert window_around(body, body.nose_y - 5, body.foot_y + 10) is None  # the head is cut off at the nose
+
+
+def landmarks(body_top: float, scale: float, lying: bool = False) -> list[list[float]]:
+    """MediaPipe-style landmarks (fractions of a 1280x720 frame) of a standing (or lying) person."""
+    points = [[0.5, 0.5, 0.0] for _ in range(33)]
+    unit = 40 * scale
+    nose = body_top + 0.66 * unit
+    levels = {0: nose, 2: nose - 5, 5: nose - 5, 11: nose + unit, 12: nose + unit, 23: nose + 3.6 * unit, 24: nose + 3.6 * unit,
+              25: nose + 5.8 * unit, 26: nose + 5.8 * unit, 27: nose + 8 * unit, 28: nose + 8 * unit}
+    for index, y in levels.items():
+        x = 640 + (-20 if index % 2 else 20) * scale
+        points[index] = [x / WIDTH, (nose - (y - nose) if lying else y) / HEIGHT, 0.95]
+    return points
+
+
+def test_landmarks_become_a_body_only_for_an_upright_person():
+    body = body_from_landmarks(landmarks(60, 1.0), WIDTH, HEIGHT)
+    assert body.unit == pytest.approx(40, abs=0.1)
+    assert body.foot_y == pytest.approx(60 + 0.66 * 40 + 320, abs=0.1)
+    assert body_from_landmarks(landmarks(400, 1.0, lying=True), WIDTH, HEIGHT) is None
+    assert body_from_landmarks(None, WIDTH, HEIGHT) is None
+    cut = body_from_landmarks(landmarks(400, 1.0), WIDTH, HEIGHT)  # feet below the frame: no foot level
+    assert cut.foot_y is None and cut.knee_y is not None
+
+
+def test_every_window_drawn_over_a_stretch_has_its_class_in_every_frame():
+    # The person drifts sideways and grows a little over the stretch (walking towards the camera).
+    bodies = [body_from_landmarks(landmarks(60 - t, 1.0 + 0.01 * t), WIDTH, HEIGHT) for t in range(16)]
+    drawn = pose_windows({"width": WIDTH, "height": HEIGHT, "aspect": 16 / 9}, bodies, np.random.default_rng(0))
+    assert {label for _, label in drawn} >= {"CS", "MS", "FS"}
+    for window, label in drawn:
+        for body in bodies:
+            half_w = window.h * 16 / 9 / 2
+            assert scale_in_window(body, window.cy - window.h / 2, window.cy + window.h / 2, window.cx - half_w, window.cx + half_w) == label
+
+
+def write_teacher_folder(folder):
+    """A pose teacher's folder with two sources: a standing person in front of a wall (stretch 0-30), and a scene
+    with nobody in it; a drawn figure and its mask stand in for MediaPipe's output."""
+    (folder / "frames").mkdir(parents=True)
+    (folder / "masks").mkdir()
+    frames = list(range(0, 31, 2))
+    found, rows = {}, []
+    for source, person in (("person.mp4", True), ("empty.mp4", False)):
+        for index in frames:
+            picture = np.full((HEIGHT, WIDTH, 3), (40, 120, 200) if person else (200, 160, 60), np.uint8)
+            name = f"{source[:-4]}__{index:06d}"
+            if person:
+                mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+                cv2.rectangle(mask, (600, 60), (680, 60 + 347), 255, -1)  # crown to feet: 347 px
+                picture[mask > 0] = (230, 230, 230)
+                cv2.imwrite(str(folder / "masks" / f"{name}.png"), mask)
+            cv2.imwrite(str(folder / "frames" / f"{name}.jpg"), picture)
+            found[f"{name}.jpg"] = landmarks(60, 1.0) if person else None
+        rows.append({"source": source, "first": 0, "last": 30, "kind": "pose", "frames": " ".join(map(str, frames)),
+                     "width": WIDTH, "height": HEIGHT, "aspect": "1.7778"})
+    (folder / "landmarks.json").write_text(json.dumps(found))
+    with open(folder / "stretches.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_composites_put_the_person_on_the_other_scene_at_the_size_of_their_class(tmp_path):
+    write_teacher_folder(tmp_path / "pose")
+    other = tmp_path / "built" / "labels.csv"
+    other.parent.mkdir()
+    other.write_text("video,start,end,scale,movement,source,recipe,group\nclips/000000.mp4,,,MS,Pull,s.mp4[0:9],pull,s.mp4\n")
+    composites.write_composites(tmp_path / "pose", tmp_path / "out", count=10, seed=0, other_labels=other)
+    with open(tmp_path / "out" / "labels.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    made = [row for row in rows if row["recipe"].startswith("composite")]
+    assert {row["scale"] for row in made} >= {"LS", "FS", "CS"}
+    assert all(row["movement"] == "Static" and row["group"] == "person.mp4" and "on empty.mp4" in row["recipe"] for row in made)
+    assert rows[-1]["video"] == "../built/clips/000000.mp4"  # the other file's rows, paths relative to the new one
+    for row in made:
+        clip = tmp_path / "out" / row["video"]
+        assert probe_video(clip).num_frames == 16
+        if "whole body" in row["recipe"]:
+            # The pasted figure (light grey on the other scene's blue) is as tall as its class says.
+            share = float(row["recipe"].split("whole body ")[1].split()[0])
+            capture = cv2.VideoCapture(str(clip))
+            _, frame = capture.read()
+            rows_with_person = np.flatnonzero((frame.min(axis=2) > 170).sum(axis=1) >= 2)
+            measured = (rows_with_person.max() - rows_with_person.min() + 1) / OUTPUT_HEIGHT
+            # The drawn figure runs from the crown to the feet, which is what `share` measures.
+            assert measured == pytest.approx(share, abs=0.04)
+            assert (0.55 <= share <= 0.9) if row["scale"] == "FS" else (0.12 <= share <= 0.3)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from data.starter import composites
-from data.starter.pose_windows import Body, body_from_landmarks, pose_windows, scale_in_window
+from data.starter.pose_windows import Body, body_from_landmarks, pose_windows, scale_in_window, window_scale
+from data.starter.virtual_camera import Window
 from data.starter.virtual_camera import OUTPUT_HEIGHT
 from shot_model.video import probe_video
 
@@ -81,9 +82,17 @@ def test_every_window_drawn_over_a_stretch_has_its_class_in_every_frame():
     drawn = pose_windows({"width": WIDTH, "height": HEIGHT, "aspect": 16 / 9}, bodies, np.random.default_rng(0))
     assert {label for _, label in drawn} >= {"CS", "MS", "FS"}
     for window, label in drawn:
-        for body in bodies:
-            half_w = window.h * 16 / 9 / 2
-            assert scale_in_window(body, window.cy - window.h / 2, window.cy + window.h / 2, window.cx - half_w, window.cx + half_w) == label
+        assert all(window_scale(body, window, 16 / 9) == label for body in bodies)
+
+
+def test_a_person_outside_the_centre_square_the_model_sees_gives_the_window_no_class():
+    body = standing()
+    whole_height = 2 * (body.foot_y - body.crown_y)  # the whole body fills half the height: FS
+    centred = Window(body.nose_x, body.crown_y - 10 + whole_height / 2, whole_height)
+    assert window_scale(body, centred, 16 / 9) == "FS"
+    # Moved sideways by 0.7 of its height: the person is still inside the 16:9 window, but not in its centre square.
+    aside = Window(body.nose_x + 0.7 * whole_height, centred.cy, whole_height)
+    assert window_scale(body, aside, 16 / 9) is None
 
 
 def write_teacher_folder(folder):
@@ -123,7 +132,7 @@ def test_composites_put_the_person_on_the_other_scene_at_the_size_of_their_class
         rows = list(csv.DictReader(handle))
     made = [row for row in rows if row["recipe"].startswith("composite")]
     assert {row["scale"] for row in made} >= {"LS", "FS", "CS"}
-    assert all(row["movement"] == "Static" and row["group"] == "person.mp4" and "on empty.mp4" in row["recipe"] for row in made)
+    assert all(row["movement"] == "" and row["group"] == "person.mp4" and "on empty.mp4" in row["recipe"] for row in made)
     assert rows[-1]["video"] == "../built/clips/000000.mp4"  # the other file's rows, paths relative to the new one
     for row in made:
         clip = tmp_path / "out" / row["video"]

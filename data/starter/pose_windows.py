@@ -150,10 +150,12 @@ def scale_in_window(body: Body, top: float, bottom: float, left: float, right: f
 
 
 def window_scale(body: Body | None, window: Window, aspect: float) -> str | None:
+    """The class of the person in what the model sees of the window: its full height, and the centred square of it
+    (the processor crops the centre square; a window narrower than square is pillarboxed, so its full width shows)."""
     if body is None:
         return None
-    half_w = window.h * aspect / 2
-    return scale_in_window(body, window.cy - window.h / 2, window.cy + window.h / 2, window.cx - half_w, window.cx + window.h * aspect / 2)
+    half_seen = min(window.h, window.h * aspect) / 2
+    return scale_in_window(body, window.cy - window.h / 2, window.cy + window.h / 2, window.cx - half_seen, window.cx + half_seen)
 
 
 def steady(bodies: list[Body | None], window: Window) -> bool:
@@ -178,7 +180,7 @@ def draw_window(body: Body, width: int, height: int, aspect: float, rng: np.rand
     cy = body.crown_y - rng.uniform(0.0, 0.15) * window_height + window_height / 2
     if window_height < 1.6 * body.head_height:
         cy = body.nose_y + rng.normal(0, 0.15) * window_height
-    cx = body.nose_x + rng.normal(0, 0.15) * window_height * aspect
+    cx = body.nose_x + rng.normal(0, 0.12) * min(window_height, window_height * aspect)  # inside the centre square
     half_w, half_h = window_height * aspect / 2, window_height / 2
     window = Window(float(np.clip(cx, half_w, width - half_w)), float(np.clip(cy, half_h, height - half_h)), float(window_height))
     return window if window_fits(window, aspect, width, height) else None

@@ -40,12 +40,14 @@ def test_the_class_follows_the_lowest_part_of_the_body_in_frame():
     assert window_around(body, crown - 500, feet + 600) == "LS"  # whole body small in the frame
     # A window inside the face (less than 60% of the head shows): an extreme close-up.
     assert scale_in_window(body, body.nose_y - 12, body.nose_y + 12, body.nose_x - 20, body.nose_x + 20) == "ECS"
+    # A whole face filling the frame, chin cut: a close-up, not an extreme one (LABELING.md).
+    assert window_around(body, body.crown_y - 10, body.nose_y + 0.3 * body.unit) == "CS"
 
 
 def test_framings_between_two_classes_or_off_the_person_get_no_class():
     body = standing()
-    between_chest_and_waist = body.chest_y + 0.5 * (body.waist_y - body.chest_y)
-    assert window_around(body, body.crown_y - 10, between_chest_and_waist) is None
+    assert window_around(body, body.crown_y - 10, body.shoulder_y + 1.35 * body.unit) is None  # between mid and lower chest
+    assert window_around(body, body.crown_y + 2, body.chin_y - 2) is None  # the head a little taller than the frame
     assert window_around(body, body.crown_y - 10, body.knee_y + 0.5 * (body.foot_y - body.knee_y)) is None  # at the shins
     whole = body.foot_y - body.crown_y
     assert window_around(body, body.crown_y - 0.7 * whole, body.foot_y + 0.8 * whole) is None  # 40% of the height

@@ -6,8 +6,10 @@ teacher's segmentation mask cuts a real person (with their own real motion over 
 they are laid over a still stretch of another source in which the teacher saw nobody. The class comes from the
 body, never from the scene:
 
-- ECS, CS, MS (and some FS): a window on the person that `pose_windows` reads as that class in all 16 frames; the
-  person stays exactly as framed and only what is behind them changes.
+- ECS, CS, MS (and some FS): a window that follows the person (their nose and size, smoothed), which
+  `pose_windows.window_scale` reads as that class in all 16 frames. Following them lets a dancer give close-ups too,
+  so every person gives every class their frames allow and no person stands for one class; only what is behind
+  them comes from the other source.
 - FS and LS: the whole body, scaled so it is 55-90% (FS) or 12-30% (LS) of the frame height, feet on the lower part
   of the frame.
 
@@ -35,7 +37,9 @@ import numpy as np
 from shot_model.synthetic import write_video
 
 from .planning import FRAMES_PER_CLIP
-from .pose_windows import Body, frame_picture, pose_windows, stretch_bodies
+from .planning import MIN_WINDOW_HEIGHT
+from .pose_windows import KEEP_PER_CLASS, TRIES_PER_STRETCH, Body, draw_window, frame_picture, stretch_bodies, window_scale
+from .virtual_camera import window_fits
 from .realism import degrade, sample_degradation
 from .render import CLIP_FPS
 from .virtual_camera import OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, render_window
@@ -133,10 +137,43 @@ def background_frames(pictures: Pictures, stretch: Stretch, window: Window, flip
     return [frame[:, ::-1].copy() if flip else frame for frame in frames]
 
 
-def framed_person(pictures: Pictures, stretch: Stretch, window: Window) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The person's frames and masks seen through a window (the framing `pose_windows` labelled)."""
-    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index in stretch.frames]
-    masks = [render_window(pictures.mask(stretch.source, index), window, ASPECT) for index in stretch.frames]
+def smoothed(values: list[float]) -> np.ndarray:
+    """A [1, 2, 1] moving average: the teacher's landmarks shake by a few pixels from frame to frame."""
+    padded = np.pad(np.asarray(values, dtype=np.float64), 1, mode="edge")
+    return (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4
+
+
+def following_framings(stretch: Stretch, rng: np.random.Generator) -> list[tuple[str, tuple[Window, ...]]]:
+    """Up to KEEP_PER_CLASS framings per class: windows that keep the person where a random window around the middle
+    frame's body put them (offset and height in units of their nose-to-shoulder drop), with one class in every frame."""
+    if any(body is None for body in stretch.bodies):
+        return []
+    nose_x = smoothed([body.nose_x for body in stretch.bodies])
+    nose_y = smoothed([body.nose_y for body in stretch.bodies])
+    unit = smoothed([body.unit for body in stretch.bodies])
+    middle_index = len(stretch.bodies) // 2
+    middle = stretch.bodies[middle_index]
+    kept: dict[str, list[tuple[Window, ...]]] = {}
+    for _ in range(TRIES_PER_STRETCH):
+        drawn = draw_window(middle, stretch.width, stretch.height, ASPECT, rng)
+        if drawn is None:
+            continue
+        dx, dy, size = (drawn.cx - nose_x[middle_index]) / unit[middle_index], (drawn.cy - nose_y[middle_index]) / unit[middle_index], drawn.h / unit[middle_index]
+        windows = tuple(Window(x + dx * u, y + dy * u, size * u) for x, y, u in zip(nose_x, nose_y, unit))
+        if not all(window.h >= MIN_WINDOW_HEIGHT and window_fits(window, ASPECT, stretch.width, stretch.height) for window in windows):
+            continue
+        classes = {window_scale(body, window, ASPECT) for body, window in zip(stretch.bodies, windows)}
+        if len(classes) == 1 and None not in classes:
+            label = classes.pop()
+            if len(kept.setdefault(label, [])) < KEEP_PER_CLASS:
+                kept[label].append(windows)
+    return [(label, windows) for label, framings in kept.items() for windows in framings]
+
+
+def framed_person(pictures: Pictures, stretch: Stretch, windows: tuple[Window, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The person's frames and masks, each seen through its frame's window."""
+    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index, window in zip(stretch.frames, windows)]
+    masks = [render_window(pictures.mask(stretch.source, index), window, ASPECT) for index, window in zip(stretch.frames, windows)]
     return frames, masks
 
 
@@ -186,22 +223,29 @@ class Composite:
     background_window: Window
     flip: bool
     how: str  # "window" or "pasted"
-    window: Window | None
+    windows: tuple[Window, ...] | None
     share: float | None
     seed: int
 
 
 def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, seed: int) -> list[Composite]:
-    """`count` composites, the classes in turn, people and backgrounds from different sources."""
+    """`count` composites, the classes in turn; for each, a person source drawn evenly among those that can give the
+    class (so no person stands for a class), and a background from another source."""
     rng = np.random.default_rng(seed)
-    whole = [stretch for stretch in stretches if stretch.whole_body]
-    framings: dict[str, list[tuple[Stretch, Window]]] = {label: [] for label in CLASSES}
+    framings: dict[str, dict[str, list]] = {label: {} for label in CLASSES}
     for number, stretch in enumerate(stretches):
-        if not any(stretch.bodies):
-            continue
-        row = {"width": stretch.width, "height": stretch.height, "aspect": ASPECT}
-        for window, label in pose_windows(row, list(stretch.bodies), np.random.default_rng([seed, number])):
-            framings[label].append((stretch, window))
+        for label, windows in following_framings(stretch, np.random.default_rng([seed, number])):
+            framings[label].setdefault(stretch.source, []).append((stretch, windows))
+    whole: dict[str, list[Stretch]] = {}
+    for stretch in stretches:
+        if stretch.whole_body:
+            whole.setdefault(stretch.source, []).append(stretch)
+
+    def pick(by_source: dict[str, list]):
+        sources = sorted(by_source)
+        options = by_source[sources[rng.integers(len(sources))]]
+        return options[rng.integers(len(options))]
+
     plans = []
     for index in range(count):
         label = CLASSES[index % len(CLASSES)]
@@ -209,11 +253,11 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
         if pasted:
             if not whole:
                 continue
-            person, window, share = whole[rng.integers(len(whole))], None, float(rng.uniform(*WHOLE_BODY_SHARE[label]))
+            person, windows, share = pick(whole), None, float(rng.uniform(*WHOLE_BODY_SHARE[label]))
         else:
             if not framings[label]:
                 continue
-            (person, window), share = framings[label][rng.integers(len(framings[label]))], None
+            (person, windows), share = pick(framings[label]), None
         others = [stretch for stretch in stretches if stretch.source != person.source]
         for _ in range(20):
             background = others[rng.integers(len(others))]
@@ -223,7 +267,7 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
         else:
             continue
         plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), "pasted" if pasted else "window",
-                               window, share, int(rng.integers(2**31))))
+                               windows, share, int(rng.integers(2**31))))
     return plans
 
 
@@ -234,13 +278,13 @@ def render_composite(pictures: Pictures, plan: Composite) -> list[np.ndarray] | 
         if person is None:
             return None
     else:
-        person = framed_person(pictures, plan.person, plan.window)
+        person = framed_person(pictures, plan.person, plan.windows)
     frames = blend(*person, background_frames(pictures, plan.background, plan.background_window, plan.flip))
     return degrade(frames, sample_degradation(rng), rng)
 
 
 def describe(plan: Composite) -> str:
-    placed = f"whole body {plan.share:.2f} of the height" if plan.how == "pasted" else f"pose window h={plan.window.h:.0f}"
+    placed = f"whole body {plan.share:.2f} of the height" if plan.how == "pasted" else f"following window h={plan.windows[len(plan.windows) // 2].h:.0f}"
     return f"composite {plan.label} {placed} on {plan.background.source}[{plan.background.first}:{plan.background.last + 1}]"
 
 

@@ -41,6 +41,10 @@ TRIES_PER_STRETCH = 1500
 KEEP_PER_CLASS = 6  # windows per class and stretch: many stretches rather than many near-copies of one framing
 MIN_VISIBILITY = 0.5
 MIN_NOSE_VISIBILITY = 0.2
+# Where the frame's bottom edge cuts the body, in nose-to-shoulder drops below the shoulder line: at most this is CS
+# (mid-chest), at least this is MS (lower chest to knees); between, no class.
+CS_LOWEST_CUT = 1.2
+MS_HIGHEST_CUT = 1.5
 # Every frame must give the window the same class; on top of that, the person may move at most this much (in window
 # heights, or as a change of head size) from the middle frame: a bigger jump is the teacher switching to another
 # person, not the same person moving.
@@ -122,30 +126,35 @@ def body_from_landmarks(points: list[list[float]] | None, width: int, height: in
 def scale_in_window(body: Body, top: float, bottom: float, left: float, right: float) -> str | None:
     """The shot scale of this person seen through the window, or None where the class is not clear.
 
-    By the lowest part of the body in frame: part of a face (ECS), head and shoulders (CS), waist or knees up (MS),
-    the whole body filling about half the height or more (FS), or small in the frame (LS). Framings between two
-    classes (a cut at mid-chest, at the shins; a whole body 35-45% of the height) get None, never a guess.
+    By how much of the head fills the frame and the lowest part of the body in it: part of a face (ECS), a face or
+    head and shoulders (CS), waist or knees up (MS), the whole body filling about half the height or more (FS), or
+    small in the frame (LS). Framings between two classes get None, never a guess. The boundaries were set against
+    the 129 windows people labelled (train sources; `../shared/LABELING.md`): they called a face filling the frame
+    CS up to about a head as tall as the frame and ECS from about 1.2, CS down to a cut at mid-chest and MS from
+    a cut at the lower chest.
     """
     height = bottom - top
     if not (left <= body.nose_x <= right and top <= body.nose_y <= bottom):
         return None  # the person is not framed: the window shows something else
-    head = body.head_height
-    if head >= 1.6 * height:
-        return "ECS" if body.face_seen else None  # at most 60% of the head in frame: eyes, or nose and mouth
-    if body.crown_y < top - 0.25 * head:
-        return None  # the top of the head is cut off: a close-up of a face, or an odd framing
-    if bottom <= body.chest_y:
-        return "CS" if bottom >= body.chin_y + 0.2 * body.unit and head <= 0.9 * height else None
-    waist = body.waist_y
-    if waist is None or bottom < waist:
-        return None  # between chest and waist (a medium close-up), or no hips to measure by
+    head = body.head_height / height
+    if head >= 1.2:
+        return "ECS" if body.face_seen else None  # part of a face: the eyes, or the nose and mouth
+    if head >= 1.0 or body.crown_y < top - 0.25 * body.head_height:
+        return None  # between a whole face and part of one, or the top of the head cut off
+    cut = (bottom - body.shoulder_y) / body.unit  # the lowest part in frame, in nose-to-shoulder drops below the shoulders
+    if cut <= CS_LOWEST_CUT:
+        return "CS" if head >= 0.2 else None  # under 0.2 the head is a small thing at the bottom of a wider view
+    if cut < MS_HIGHEST_CUT:
+        return None
     if body.foot_y is not None and bottom >= body.foot_y + 0.02 * height:
         whole = (body.foot_y - body.crown_y) / height
         if whole >= 0.5:
             return "FS"
         return "LS" if whole <= 0.33 else None
-    lowest_medium = body.knee_y + 0.15 * (body.foot_y - body.knee_y) if body.knee_y is not None and body.foot_y is not None else (
-        body.knee_y if body.knee_y is not None else body.hip_y + 0.5 * (body.hip_y - body.shoulder_y))
+    if body.knee_y is not None:
+        lowest_medium = body.knee_y + 0.15 * (body.foot_y - body.knee_y) if body.foot_y is not None else body.knee_y
+    else:
+        lowest_medium = body.hip_y + 0.5 * (body.hip_y - body.shoulder_y) if body.hip_y is not None else body.shoulder_y + 3.5 * body.unit
     return "MS" if bottom <= lowest_medium else None
 
 
@@ -178,7 +187,7 @@ def draw_window(body: Body, width: int, height: int, aspect: float, rng: np.rand
     window_height = math.exp(rng.uniform(math.log(MIN_WINDOW_HEIGHT), math.log(largest)))
     # Headroom like a camera operator's: the crown a little below the top, or for tight windows the face centred.
     cy = body.crown_y - rng.uniform(0.0, 0.15) * window_height + window_height / 2
-    if window_height < 1.6 * body.head_height:
+    if window_height < body.head_height:
         cy = body.nose_y + rng.normal(0, 0.15) * window_height
     cx = body.nose_x + rng.normal(0, 0.12) * min(window_height, window_height * aspect)  # inside the centre square
     half_w, half_h = window_height * aspect / 2, window_height / 2

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="model folder or Hub id (default: the starter checkpoint in the repo)")
     parser.add_argument("--allow-pickle", action="store_true", help="also load pickled .bin weights (they can run code: only from sources you trust)")
-    parser.add_argument("--clips-per-shot", type=int, default=1, help="clips sampled per shot, softmax averaged (default: 1)")
+    parser.add_argument("--clips-per-shot", type=int, default=1, help="clips per shot, each over an equal part of it, softmax averaged (default: 1; more steadies the scale answer, but each clip sees only its part of a camera move)")
     parser.add_argument("--batch-size", type=int, default=16, help="clips per forward pass (default: 16)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 

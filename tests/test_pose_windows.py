@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from data.starter import composites
-from data.starter.pose_windows import Body, body_from_landmarks, pose_windows, scale_in_window, window_scale
-from data.starter.virtual_camera import Window
-from data.starter.virtual_camera import OUTPUT_HEIGHT
+from data.starter.pose_scale import Body, body_from_landmarks, same_person, scale_in_window, window_scale
+from data.starter.pose_windows import pose_windows
+from data.starter.virtual_camera import OUTPUT_HEIGHT, Window
 from shot_model.video import probe_video
 
 WIDTH, HEIGHT = 1280, 720
 
 
 def standing(scale: float = 1.0, x: float = 640.0, top: float = 60.0) -> Body:
-    """A standing adult: head 44 px tall at scale 1 (nose 26 px below the crown), feet 7.5 heads below the crown."""
+    """A standing adult (the proportions `landmarks` draws): head 44 px tall at scale 1, feet 7.9 heads below the crown."""
     unit = 40.0 * scale
     nose_y = top + 0.66 * unit
     shoulder_y = nose_y + unit
@@ -34,7 +34,7 @@ def test_the_class_follows_the_lowest_part_of_the_body_in_frame():
     body = standing()
     crown, feet = body.crown_y, body.foot_y
     assert window_around(body, crown - 5, body.shoulder_y + 0.6 * body.unit) == "CS"  # head and shoulders
-    assert window_around(body, crown - 10, body.waist_y + 0.3 * (body.hip_y - body.waist_y)) == "MS"  # waist up
+    assert window_around(body, crown - 10, body.hip_y - 0.2 * (body.hip_y - body.shoulder_y)) == "MS"  # waist up
     assert window_around(body, crown - 10, body.knee_y) == "MS"  # knees up
     assert window_around(body, crown - 20, feet + 30) == "FS"  # whole body filling most of the height
     assert window_around(body, crown - 500, feet + 600) == "LS"  # whole body small in the frame
@@ -79,12 +79,22 @@ def test_landmarks_become_a_body_only_for_an_upright_person():
 
 
 def test_every_window_drawn_over_a_stretch_has_its_class_in_every_frame():
-    # The person drifts sideways and grows a little over the stretch (walking towards the camera).
+    # The person rises and grows a little over the stretch (stepping towards the camera).
     bodies = [body_from_landmarks(landmarks(60 - t, 1.0 + 0.01 * t), WIDTH, HEIGHT) for t in range(16)]
     drawn = pose_windows({"width": WIDTH, "height": HEIGHT, "aspect": 16 / 9}, bodies, np.random.default_rng(0))
     assert {label for _, label in drawn} >= {"CS", "MS", "FS"}
     for window, label in drawn:
         assert all(window_scale(body, window, 16 / 9) == label for body in bodies)
+
+
+def test_a_jump_to_another_person_leaves_the_stretch_without_windows():
+    bodies = [body_from_landmarks(landmarks(60, 1.0), WIDTH, HEIGHT) for _ in range(16)]
+    assert same_person(bodies)
+    # In one frame the teacher finds someone else: smaller, lower and to the side.
+    other = body_from_landmarks(landmarks(300, 0.5), WIDTH, HEIGHT)
+    jumped = bodies[:5] + [Body(other.nose_x + 300, *[getattr(other, f) for f in ("nose_y", "unit", "shoulder_y", "hip_y", "knee_y", "foot_y", "face_seen")])] + bodies[6:]
+    assert not same_person(jumped)
+    assert pose_windows({"width": WIDTH, "height": HEIGHT, "aspect": 16 / 9}, jumped, np.random.default_rng(0)) == []
 
 
 def test_a_person_outside_the_centre_square_the_model_sees_gives_the_window_no_class():

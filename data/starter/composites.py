@@ -3,21 +3,21 @@
 Over 25 sources a model learns which scene goes with which scale instead of how much of the body is in frame
 (98% right on training sources, 7-32% on held-out ones). Here the person and the scene are taken apart: the pose
 teacher's segmentation mask cuts a real person (with their own real motion over 16 frames) out of one source, and
-they are laid over a still stretch of another source in which the teacher saw nobody. The class comes from the
-body, never from the scene:
+they are laid over a still stretch of another source, seen through a fixed window that the teacher's person mask
+covers at most 1% of. (MediaPipe Pose finds one person a frame, so other people in a crowd are not masked.) The
+class comes from the body, never from the scene:
 
 - ECS, CS, MS (and some FS): a window that follows the person (their nose and size, smoothed), which
-  `pose_windows.window_scale` reads as that class in all 16 frames. Following them lets a dancer give close-ups too,
-  so every person gives every class their frames allow and no person stands for one class; only what is behind
-  them comes from the other source.
-- FS and LS: the whole body, scaled so it is 55-90% (FS) or 12-30% (LS) of the frame height, feet on the lower part
-  of the frame.
+  `pose_scale.window_scale` reads as that class in all 16 frames. Following them lets a dancer give close-ups too,
+  so every person gives every class their frames allow and no person stands for one class.
+- FS and LS: the whole body, scaled to 55-90% (FS) or 12-30% (LS) of the frame height (never enlarged), with the
+  feet in the lower part of the frame.
 
-The camera holds still in both sources and nothing moves the window, so the camera is Static; but the clips carry no
-movement label (scale only). With "Static" on them, 2000 composites took the Static share of the data from 30% to 45%
-and a model trained on it called 50 of 57 dev shots Static.
+Both sources' cameras hold still and the background window is fixed, so the camera is Static; but the clips carry
+no movement label (scale only). With "Static" on them, 2000 composites took the Static share of the data from 30%
+to 45%, and a model trained on it called 50 of 57 dev shots Static.
 
-    python -m data.starter.composites cache/pose --out cache/composites --count 1500 --with cache/starter-data-windows/labels.csv
+    python -m data.starter.composites cache/pose --out cache/composites --count 2000 --with cache/starter-data-windows/labels.csv
 
 writes OUT/clips/cNNNNNN.mp4 and OUT/labels.csv (with `--with`, that file's rows too, paths made relative to OUT),
 so `data.source: cache/composites/labels.csv` trains on both.
@@ -25,34 +25,33 @@ so `data.source: cache/composites/labels.csv` trains on both.
 
 import argparse
 import csv
-import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from shot_model.configuration_shot_videomae import SCALE_LABELS
 from shot_model.synthetic import write_video
 
-from .planning import FRAMES_PER_CLIP
-from .planning import MIN_WINDOW_HEIGHT
-from .pose_windows import KEEP_PER_CLASS, TRIES_PER_STRETCH, Body, draw_window, frame_picture, stretch_bodies, window_scale
-from .virtual_camera import window_fits
+from .framing import largest_window_height
+from .planning import FRAMES_PER_CLIP, MIN_WINDOW_HEIGHT
+from .pose_scale import Body, clear_framings, same_person
+from .pose_windows import class_counts, frame_picture, read_teacher_folder, stretch_bodies
 from .realism import degrade, sample_degradation
 from .render import CLIP_FPS
-from .virtual_camera import OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, render_window
+from .virtual_camera import OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, reduce_for, render_window, window_fits
 
 ASPECT = OUTPUT_WIDTH / OUTPUT_HEIGHT
-CLASSES = ("ECS", "CS", "MS", "FS", "LS")
-# Whole-body height as a share of the frame for pasted full bodies (LABELING.md: FS fills about half or more; LS is
+# Whole-body height as a share of the frame for pasted whole bodies (LABELING.md: FS fills about half or more; LS is
 # small in a wide setting). The gap between them is never generated.
 WHOLE_BODY_SHARE = {"FS": (0.55, 0.9), "LS": (0.12, 0.3)}
-# Of the FS clips, this share is a pasted whole body; the rest are FS windows (where a source has them).
+# Of the FS clips, this share is a pasted whole body; the rest are FS framings (where a source has them).
 FS_PASTED = 0.6
 BACKGROUND_HEIGHT_SHARE = (0.3, 1.0)  # the background's window, of the largest that fits
-BACKGROUND_TRIES = 40
+BACKGROUND_TRIES = 40  # random windows tried on one background stretch
+BACKGROUND_PICKS = 20  # background stretches tried for one composite
 # A background window may show this much of a person (the teacher's mask): a scene is rarely quite empty, and a
 # second person as large as the pasted one would make the class ambiguous.
 MAX_PERSON_IN_BACKGROUND = 0.01
@@ -73,49 +72,51 @@ class Stretch:
 
     @property
     def whole_body(self) -> bool:
-        """A person, head to feet, in every frame."""
-        return all(body is not None and body.foot_y is not None for body in self.bodies)
+        """One person, head to feet, in every frame."""
+        return same_person(list(self.bodies)) and all(body.foot_y is not None for body in self.bodies)
 
 
 def read_stretches(folder: Path) -> list[Stretch]:
     """The teacher's 16-frame stretches (the `pose` kind) in `folder`."""
-    landmarks = json.loads((folder / "landmarks.json").read_text())
-    with open(folder / "stretches.csv", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["kind"] == "pose"]
+    rows, landmarks = read_teacher_folder(folder)
     return [Stretch(row["source"], int(row["first"]), int(row["last"]), tuple(int(i) for i in row["frames"].split()),
                     int(row["width"]), int(row["height"]), tuple(stretch_bodies(row, landmarks)),
                     tuple(landmarks[frame_picture(row["source"], int(i))] is not None for i in row["frames"].split()))
-            for row in rows if len(row["frames"].split()) == FRAMES_PER_CLIP]
+            for row in rows if row["kind"] == "pose" and len(row["frames"].split()) == FRAMES_PER_CLIP]
 
 
 class Pictures:
-    """The teacher folder's frames and masks, read once each (a few hundred MB for all stretches)."""
+    """The teacher folder's frames and masks, each read once and kept (about 1.8 GB for the 59 stretches here)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._frames: dict[tuple[str, int], np.ndarray] = {}
+        self._masks: dict[tuple[str, int], np.ndarray] = {}
 
-    @lru_cache(maxsize=4096)
     def frame(self, source: str, index: int) -> np.ndarray:
-        path = self.folder / "frames" / frame_picture(source, index)
-        picture = cv2.imread(str(path))
-        if picture is None:
-            raise FileNotFoundError(f"{path}: missing; rerun `python -m data.starter.pose_windows frames --out {self.folder}`")
-        return picture
+        if (source, index) not in self._frames:
+            path = self.folder / "frames" / frame_picture(source, index)
+            picture = cv2.imread(str(path))
+            if picture is None:
+                raise SystemExit(f"{path}: missing; rerun `python -m data.starter.pose_windows frames --out {self.folder}`")
+            self._frames[(source, index)] = picture
+        return self._frames[(source, index)]
 
-    @lru_cache(maxsize=4096)
     def mask(self, source: str, index: int) -> np.ndarray:
-        """The person's mask, 0..255 (kept as bytes: a float copy of every mask would not fit in memory)."""
-        path = self.folder / "masks" / (Path(frame_picture(source, index)).stem + ".png")
-        mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        if mask is None:
-            raise FileNotFoundError(f"{path}: missing; rerun data/starter/pose_teacher.py on {self.folder}")
-        return mask
+        """The person's mask, 0..255 (bytes: a float copy of every mask would take 4x the memory)."""
+        if (source, index) not in self._masks:
+            path = self.folder / "masks" / (Path(frame_picture(source, index)).stem + ".png")
+            mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            if mask is None:
+                raise SystemExit(f"{path}: missing; rerun data/starter/pose_teacher.py on {self.folder}")
+            self._masks[(source, index)] = mask
+        return self._masks[(source, index)]
 
 
 def background_window(pictures: Pictures, stretch: Stretch, rng: np.random.Generator) -> Window | None:
-    """A random fixed window on the stretch that shows nobody: no more than MAX_PERSON_IN_BACKGROUND of it is
-    covered by the teacher's person mask in any frame (None if no such window was found)."""
-    largest = min(stretch.height, stretch.width / ASPECT)
+    """A random fixed window on the stretch that the teacher's person mask covers at most MAX_PERSON_IN_BACKGROUND of,
+    in every frame (None if no such window was found)."""
+    largest = largest_window_height(stretch.width, stretch.height, ASPECT)
     masks = [pictures.mask(stretch.source, index) for index, seen in zip(stretch.frames, stretch.people_seen) if seen]
     covered = np.max(masks, axis=0) if masks else None
     for _ in range(BACKGROUND_TRIES):
@@ -143,66 +144,56 @@ def smoothed(values: list[float]) -> np.ndarray:
     return (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4
 
 
-def following_framings(stretch: Stretch, rng: np.random.Generator) -> list[tuple[str, tuple[Window, ...]]]:
-    """Up to KEEP_PER_CLASS framings per class: windows that keep the person where a random window around the middle
-    frame's body put them (offset and height in units of their nose-to-shoulder drop), with one class in every frame."""
-    if any(body is None for body in stretch.bodies):
-        return []
-    nose_x = smoothed([body.nose_x for body in stretch.bodies])
-    nose_y = smoothed([body.nose_y for body in stretch.bodies])
-    unit = smoothed([body.unit for body in stretch.bodies])
-    middle_index = len(stretch.bodies) // 2
-    middle = stretch.bodies[middle_index]
-    kept: dict[str, list[tuple[Window, ...]]] = {}
-    for _ in range(TRIES_PER_STRETCH):
-        drawn = draw_window(middle, stretch.width, stretch.height, ASPECT, rng)
-        if drawn is None:
-            continue
-        dx, dy, size = (drawn.cx - nose_x[middle_index]) / unit[middle_index], (drawn.cy - nose_y[middle_index]) / unit[middle_index], drawn.h / unit[middle_index]
-        windows = tuple(Window(x + dx * u, y + dy * u, size * u) for x, y, u in zip(nose_x, nose_y, unit))
-        if not all(window.h >= MIN_WINDOW_HEIGHT and window_fits(window, ASPECT, stretch.width, stretch.height) for window in windows):
-            continue
-        classes = {window_scale(body, window, ASPECT) for body, window in zip(stretch.bodies, windows)}
-        if len(classes) == 1 and None not in classes:
-            label = classes.pop()
-            if len(kept.setdefault(label, [])) < KEEP_PER_CLASS:
-                kept[label].append(windows)
-    return [(label, windows) for label, framings in kept.items() for windows in framings]
+def following_framings(stretch: Stretch, rng: np.random.Generator) -> list[tuple[str, list[Window]]]:
+    """Framings that follow the person: each keeps them where a random window around the middle frame's body put
+    them (offset and height in units of their nose-to-shoulder drop), with one class in every frame."""
+    bodies = list(stretch.bodies)
+    if not same_person(bodies):
+        return []  # nobody in some frame, or the teacher jumped to another person
+    nose_x, nose_y, unit = (smoothed([getattr(body, name) for body in bodies]) for name in ("nose_x", "nose_y", "unit"))
+    middle = len(bodies) // 2
+
+    def follow(drawn: Window) -> list[Window] | None:
+        dx, dy, size = ((drawn.cx - nose_x[middle]) / unit[middle], (drawn.cy - nose_y[middle]) / unit[middle], drawn.h / unit[middle])
+        windows = [Window(x + dx * u, y + dy * u, size * u) for x, y, u in zip(nose_x, nose_y, unit)]
+        fits = all(window.h >= MIN_WINDOW_HEIGHT and window_fits(window, ASPECT, stretch.width, stretch.height) for window in windows)
+        return windows if fits else None
+
+    return clear_framings(bodies, stretch.width, stretch.height, ASPECT, rng, follow)
 
 
-def framed_person(pictures: Pictures, stretch: Stretch, windows: tuple[Window, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def framed_person(pictures: Pictures, stretch: Stretch, windows: list[Window]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The person's frames and masks, each seen through its frame's window."""
     frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index, window in zip(stretch.frames, windows)]
     masks = [render_window(pictures.mask(stretch.source, index), window, ASPECT) for index, window in zip(stretch.frames, windows)]
     return frames, masks
 
 
-def pasted_whole_body(pictures: Pictures, stretch: Stretch, share: float, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The whole person scaled so head-to-feet is `share` of the frame height, at a random place with the feet in the
-    lower part of the frame: frames and masks on an empty OUTPUT_WIDTH x OUTPUT_HEIGHT canvas (None if it cannot fit)."""
+def whole_body_height(stretch: Stretch) -> float:
+    """Head to feet of the middle frame's person, in source pixels."""
     middle = stretch.bodies[len(stretch.bodies) // 2]
-    body_height = middle.foot_y - middle.crown_y
-    scale = share * OUTPUT_HEIGHT / body_height
+    return middle.foot_y - middle.crown_y
+
+
+def pasted_whole_body(pictures: Pictures, stretch: Stretch, share: float, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The whole person scaled so head-to-feet is `share` of the frame height, near the middle of the frame with the
+    feet in its lower part: frames and masks on an empty OUTPUT_WIDTH x OUTPUT_HEIGHT canvas."""
+    middle = stretch.bodies[len(stretch.bodies) // 2]
+    scale = share * OUTPUT_HEIGHT / whole_body_height(stretch)
     feet_at = rng.uniform(max(0.6, share + 0.04), 0.97) * OUTPUT_HEIGHT
-    if feet_at > OUTPUT_HEIGHT or scale > 1.0:
-        return None  # never enlarge a person: a blown-up small person looks like no real shot
     # Near the middle: the model sees only the centre square (the middle 56% of the width).
     centre_x = rng.uniform(0.35, 0.65) * OUTPUT_WIDTH
     # Source pixel (x, y) lands at scale * (x - nose_x) + centre_x, scale * (y - foot_y) + feet_at.
     transform = np.float32([[scale, 0, centre_x - scale * middle.nose_x], [0, scale, feet_at - scale * middle.foot_y]])
     frames, masks = [], []
     for index in stretch.frames:
-        frame, mask = pictures.frame(stretch.source, index), pictures.mask(stretch.source, index)
-        # Shrink through a pyramid first, as render_window does: a straight 5x reduction would alias.
-        factor = 1.0
-        while scale / factor < 0.5 and min(frame.shape[:2]) > 32:
-            frame, mask = cv2.pyrDown(frame), cv2.pyrDown(mask)
-            factor *= 0.5
-        moved = transform.copy()
-        moved[:, :2] /= factor
+        frame, factor = reduce_for(pictures.frame(stretch.source, index), scale)
+        mask, _ = reduce_for(pictures.mask(stretch.source, index), scale)
+        reduced = transform.copy()
+        reduced[:, :2] /= factor
         size = (OUTPUT_WIDTH, OUTPUT_HEIGHT)
-        frames.append(cv2.warpAffine(frame, moved, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT))
-        masks.append(cv2.warpAffine(mask, moved, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+        frames.append(cv2.warpAffine(frame, reduced, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT))
+        masks.append(cv2.warpAffine(mask, reduced, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
     return frames, masks
 
 
@@ -217,22 +208,34 @@ def blend(people: list[np.ndarray], masks: list[np.ndarray], backgrounds: list[n
 
 @dataclass(frozen=True)
 class Composite:
+    """One planned clip: a person (through following `windows`, or pasted whole at `share` of the height) over a
+    background stretch seen through a fixed window."""
+
     label: str
     person: Stretch
     background: Stretch
     background_window: Window
     flip: bool
-    how: str  # "window" or "pasted"
-    windows: tuple[Window, ...] | None
+    windows: list[Window] | None  # None: pasted whole body
     share: float | None
     seed: int
+
+    def describe(self) -> str:
+        placed = f"whole body {self.share:.2f} of the height" if self.windows is None else f"following window h={self.windows[len(self.windows) // 2].h:.0f}"
+        return f"composite {self.label} {placed} on {self.background.source}[{self.background.first}:{self.background.last + 1}]"
 
 
 def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, seed: int) -> list[Composite]:
     """`count` composites, the classes in turn; for each, a person source drawn evenly among those that can give the
-    class (so no person stands for a class), and a background from another source."""
+    class (so no person stands for a class), and a background from another source.
+
+    Raises:
+        SystemExit: the stretches come from fewer than two sources (no background apart from the person).
+    """
+    if len({stretch.source for stretch in stretches}) < 2:
+        raise SystemExit("composites need stretches from at least two sources (a person and another scene)")
     rng = np.random.default_rng(seed)
-    framings: dict[str, dict[str, list]] = {label: {} for label in CLASSES}
+    framings: dict[str, dict[str, list]] = {label: {} for label in SCALE_LABELS}
     for number, stretch in enumerate(stretches):
         for label, windows in following_framings(stretch, np.random.default_rng([seed, number])):
             framings[label].setdefault(stretch.source, []).append((stretch, windows))
@@ -248,66 +251,60 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
 
     plans = []
     for index in range(count):
-        label = CLASSES[index % len(CLASSES)]
-        pasted = label == "LS" or (label == "FS" and (rng.random() < FS_PASTED or not framings["FS"]))
-        if pasted:
-            if not whole:
+        label = SCALE_LABELS[index % len(SCALE_LABELS)]
+        if label == "LS" or (label == "FS" and (rng.random() < FS_PASTED or not framings["FS"])):
+            low, high = WHOLE_BODY_SHARE[label]
+            # Never enlarge a person (a blown-up small person looks like no real shot): cap the share by their size.
+            fitting = {source: [s for s in options if whole_body_height(s) >= low * OUTPUT_HEIGHT] for source, options in whole.items()}
+            fitting = {source: options for source, options in fitting.items() if options}
+            if not fitting:
                 continue
-            person, windows, share = pick(whole), None, float(rng.uniform(*WHOLE_BODY_SHARE[label]))
+            person = pick(fitting)
+            windows, share = None, float(rng.uniform(low, min(high, whole_body_height(person) / OUTPUT_HEIGHT)))
         else:
             if not framings[label]:
                 continue
             (person, windows), share = pick(framings[label]), None
         others = [stretch for stretch in stretches if stretch.source != person.source]
-        for _ in range(20):
+        for _ in range(BACKGROUND_PICKS):
             background = others[rng.integers(len(others))]
             background_at = background_window(pictures, background, rng)
             if background_at is not None:
                 break
         else:
             continue
-        plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), "pasted" if pasted else "window",
-                               windows, share, int(rng.integers(2**31))))
+        plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), windows, share, int(rng.integers(2**31))))
     return plans
 
 
-def render_composite(pictures: Pictures, plan: Composite) -> list[np.ndarray] | None:
+def render_composite(pictures: Pictures, plan: Composite) -> list[np.ndarray]:
+    """The clip's 16 BGR frames: the person over the background, then (for about half the clips) a mild degradation."""
     rng = np.random.default_rng(plan.seed)
-    if plan.how == "pasted":
+    if plan.windows is None:
         person = pasted_whole_body(pictures, plan.person, plan.share, rng)
-        if person is None:
-            return None
     else:
         person = framed_person(pictures, plan.person, plan.windows)
     frames = blend(*person, background_frames(pictures, plan.background, plan.background_window, plan.flip))
     return degrade(frames, sample_degradation(rng), rng)
 
 
-def describe(plan: Composite) -> str:
-    placed = f"whole body {plan.share:.2f} of the height" if plan.how == "pasted" else f"following window h={plan.windows[len(plan.windows) // 2].h:.0f}"
-    return f"composite {plan.label} {placed} on {plan.background.source}[{plan.background.first}:{plan.background.last + 1}]"
-
-
 def write_composites(folder: Path, out: Path, count: int, seed: int, other_labels: Path | None) -> None:
+    """Plan, render and write `count` composites from the teacher folder, and OUT/labels.csv (plus `other_labels`' rows)."""
     stretches = read_stretches(folder)
     pictures = Pictures(folder)
     plans = plan_composites(pictures, stretches, count, seed)
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows = []
     for index, plan in enumerate(plans):
-        frames = render_composite(pictures, plan)
-        if frames is None:
-            continue
         relative = f"clips/c{index:06d}.mp4"
-        write_video(frames, out / relative, fps=CLIP_FPS)
+        write_video(render_composite(pictures, plan), out / relative, fps=CLIP_FPS)
         rows.append({"video": relative, "start": "", "end": "", "scale": plan.label, "movement": "",
-                     "source": f"{plan.person.source}[{plan.person.first}:{plan.person.last + 1}]", "recipe": describe(plan),
+                     "source": f"{plan.person.source}[{plan.person.first}:{plan.person.last + 1}]", "recipe": plan.describe(),
                      "group": plan.person.source})
         if len(rows) % 250 == 0:
             print(f"{len(rows)} composites", flush=True)
-    counts = {label: sum(row["scale"] == label for row in rows) for label in CLASSES}
-    print(f"{len(rows)} composites ({', '.join(f'{k} {v}' for k, v in counts.items())}) from "
-          f"{len({row['group'] for row in rows})} people's sources on {len({p.background.source for p in plans})} backgrounds' sources")
+    print(f"{len(rows)} composites ({class_counts([row['scale'] for row in rows])}) from {len({row['group'] for row in rows})} "
+          f"people's sources on {len({plan.background.source for plan in plans})} backgrounds' sources")
     if other_labels is not None:
         with open(other_labels, newline="") as handle:
             for row in csv.DictReader(handle):
@@ -323,7 +320,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="the pose teacher's folder (pose_windows frames + pose_teacher.py)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=1500)
+    parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--with", dest="other_labels", type=Path, help="another labels.csv to include (e.g. the build's)")
     args = parser.parse_args(argv)

@@ -92,6 +92,18 @@ def content_size(aspect: float) -> tuple[int, int]:
     return min(OUTPUT_WIDTH, 2 * round(OUTPUT_HEIGHT * aspect / 2)), OUTPUT_HEIGHT
 
 
+def reduce_for(picture: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
+    """The picture halved (image pyramid) until resampling it by `scale` reduces at most 2x, and the factor applied.
+
+    Resampling 720 lines straight to 144 would alias; each pyramid level low-passes before it halves.
+    """
+    factor = 1.0
+    while scale / factor < 0.5 and min(picture.shape[:2]) > 32:
+        picture = cv2.pyrDown(picture)
+        factor *= 0.5
+    return picture, factor
+
+
 def render_window(frame: np.ndarray, window: Window, aspect: float) -> np.ndarray:
     """The window's view of a BGR frame, resampled to `content_size(aspect)`, at sub-pixel precision.
 
@@ -99,11 +111,7 @@ def render_window(frame: np.ndarray, window: Window, aspect: float) -> np.ndarra
     """
     width, height = content_size(aspect)
     scale = height / window.h
-    source = frame
-    factor = 1.0
-    while scale / factor < 0.5 and min(source.shape[:2]) > 32:
-        source = cv2.pyrDown(source)
-        factor *= 0.5
+    source, factor = reduce_for(frame, scale)
     scale_in_source = scale / factor
     left = (window.cx - window.h * aspect / 2) * factor
     top = (window.cy - window.h / 2) * factor

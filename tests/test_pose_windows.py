@@ -159,3 +159,19 @@ def test_composites_put_the_person_on_the_other_scene_at_the_size_of_their_class
             # The drawn figure runs from the crown to the feet, which is what `share` measures.
             assert measured == pytest.approx(share, abs=0.04)
             assert (0.55 <= share <= 0.9) if row["scale"] == "FS" else (0.12 <= share <= 0.3)
+
+
+def test_a_background_window_keeps_clear_of_the_person_the_teacher_masked(tmp_path):
+    write_teacher_folder(tmp_path / "pose")
+    stretches = composites.read_stretches(tmp_path / "pose")
+    pictures = composites.Pictures(tmp_path / "pose")
+    person_scene = next(stretch for stretch in stretches if stretch.source == "person.mp4")
+    rng = np.random.default_rng(0)
+    windows = [composites.background_window(pictures, person_scene, rng) for _ in range(30)]
+    found = [window for window in windows if window is not None]
+    assert found  # the frame has room beside the figure (x 600-680)
+    for window in found:
+        left, right = window.cx - window.h * composites.ASPECT / 2, window.cx + window.h * composites.ASPECT / 2
+        top, bottom = window.cy - window.h / 2, window.cy + window.h / 2
+        overlap = max(0, min(right, 681) - max(left, 600)) * max(0, min(bottom, 408) - max(top, 60))
+        assert overlap <= 0.01 * window.h * window.h * composites.ASPECT + 2 * window.h  # 1% of the window, and rounding

@@ -28,7 +28,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # The pose teacher of the starter's training data (data/starter/pose_teacher.py) runs in its own environment:
-# MediaPipe 0.10.14 is the last release whose wheel carries its pose model (nothing downloaded at run time), and it
+# MediaPipe 0.10.14 carries its pose model in its wheel (0.10.35 no longer does; nothing is downloaded), and it
 # pins numpy<2 and protobuf<5, which the main environment cannot take. Only needed to rebuild the starter's data.
 POSE_VENV := cache/pose-venv
 pose-teacher: $(POSE_VENV)/.installed

@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="model folder (default: the starter checkpoint)")
     parser.add_argument("--dev-set", type=Path, default=DEV_SET)
     parser.add_argument("--clips-per-shot", type=int, default=1)
-    parser.add_argument("--report-dir", type=Path, help="write report.json and confusion matrices here")
+    parser.add_argument("--report-dir", type=Path, help="write report.json, shots.json (every shot's answers) and confusion matrices here")
     args = parser.parse_args()
     classifier = ShotClassifier.from_pretrained(args.model)
     config = classifier.config
@@ -115,10 +115,14 @@ def main() -> None:
                 plot_confusion(report[method][head], f"{method} on the dev set: {head}", args.report_dir / f"confusion_{method}_{head}.png")
         print(f"Report: {args.report_dir / 'report.json'}")
         # One row per shot, so errors can be traced to a video (30 of the 57 shots come from one 160x90 clip).
-        per_shot = [{"video": shot["video"], "start": shot["start"], "end": shot["end"],
-                     **{f"{head}_{who}": (truth[head][i] if who == "truth" else (predictions[who][head] or [None] * len(ordered))[i])
-                        for head in names for who in ("truth", *predictions)}}
-                    for i, shot in enumerate(ordered)]
+        per_shot = []
+        for i, shot in enumerate(ordered):
+            row = {"video": shot["video"], "start": shot["start"], "end": shot["end"]}
+            for head in names:
+                row[f"{head}_truth"] = truth[head][i]
+                for method, heads in predictions.items():
+                    row[f"{head}_{method}"] = heads[head][i] if heads[head] else None  # a single-head model has no answer
+            per_shot.append(row)
         (args.report_dir / "shots.json").write_text(json.dumps(per_shot, indent=1))
 
 

@@ -1,7 +1,7 @@
 """Body landmarks for the frames `pose_windows frames` wrote, from MediaPipe Pose (the teacher).
 
-Runs in the teacher's own environment, because MediaPipe 0.10.14 (the last release whose wheel carries its pose
-model, so nothing is downloaded) pins numpy<2 and protobuf<5, which the main environment cannot take:
+Runs in the teacher's own environment, because MediaPipe 0.10.14 (its wheel carries the pose model, so nothing is
+downloaded; 0.10.35's no longer does) pins numpy<2 and protobuf<5, which the main environment cannot take:
 
     make pose-teacher                                   # creates cache/pose-venv once
     cache/pose-venv/bin/python data/starter/pose_teacher.py cache/pose

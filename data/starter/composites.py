@@ -92,6 +92,7 @@ class Pictures:
         self.folder = folder
         self._frames: dict[tuple[str, int], np.ndarray] = {}
         self._masks: dict[tuple[str, int], np.ndarray] = {}
+        self._covers: dict[tuple[str, tuple[int, ...]], np.ndarray | None] = {}
 
     def frame(self, source: str, index: int) -> np.ndarray:
         if (source, index) not in self._frames:
@@ -112,13 +113,23 @@ class Pictures:
             self._masks[(source, index)] = mask
         return self._masks[(source, index)]
 
+    def person_cover(self, stretch: "Stretch") -> np.ndarray | None:
+        """Where the teacher's person is in any of the stretch's frames (the masks' maximum; None if nobody is).
+
+        Worked out once per stretch: a stretch is tried as a background by many composites.
+        """
+        key = (stretch.source, stretch.frames)
+        if key not in self._covers:
+            masks = [self.mask(stretch.source, index) for index, seen in zip(stretch.frames, stretch.people_seen) if seen]
+            self._covers[key] = np.max(masks, axis=0) if masks else None
+        return self._covers[key]
+
 
 def background_window(pictures: Pictures, stretch: Stretch, rng: np.random.Generator) -> Window | None:
     """A random fixed window on the stretch that the teacher's person mask covers at most MAX_PERSON_IN_BACKGROUND of,
     in every frame (None if no such window was found)."""
     largest = largest_window_height(stretch.width, stretch.height, ASPECT)
-    masks = [pictures.mask(stretch.source, index) for index, seen in zip(stretch.frames, stretch.people_seen) if seen]
-    covered = np.max(masks, axis=0) if masks else None
+    covered = pictures.person_cover(stretch)
     for _ in range(BACKGROUND_TRIES):
         height = largest * rng.uniform(*BACKGROUND_HEIGHT_SHARE)
         half_w, half_h = height * ASPECT / 2, height / 2
@@ -239,10 +250,13 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
     for number, stretch in enumerate(stretches):
         for label, windows in following_framings(stretch, np.random.default_rng([seed, number])):
             framings[label].setdefault(stretch.source, []).append((stretch, windows))
-    whole: dict[str, list[Stretch]] = {}
+    # Whole bodies tall enough for each pasted class: a person is never enlarged (a blown-up small person looks
+    # like no real shot), so the class's smallest share must fit their size.
+    whole: dict[str, dict[str, list[Stretch]]] = {label: {} for label in WHOLE_BODY_SHARE}
     for stretch in stretches:
-        if stretch.whole_body:
-            whole.setdefault(stretch.source, []).append(stretch)
+        for label, (low, _) in WHOLE_BODY_SHARE.items():
+            if stretch.whole_body and whole_body_height(stretch) >= low * OUTPUT_HEIGHT:
+                whole[label].setdefault(stretch.source, []).append(stretch)
 
     def pick(by_source: dict[str, list]):
         sources = sorted(by_source)
@@ -254,12 +268,9 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
         label = SCALE_LABELS[index % len(SCALE_LABELS)]
         if label == "LS" or (label == "FS" and (rng.random() < FS_PASTED or not framings["FS"])):
             low, high = WHOLE_BODY_SHARE[label]
-            # Never enlarge a person (a blown-up small person looks like no real shot): cap the share by their size.
-            fitting = {source: [s for s in options if whole_body_height(s) >= low * OUTPUT_HEIGHT] for source, options in whole.items()}
-            fitting = {source: options for source, options in fitting.items() if options}
-            if not fitting:
+            if not whole[label]:
                 continue
-            person = pick(fitting)
+            person = pick(whole[label])
             windows, share = None, float(rng.uniform(low, min(high, whole_body_height(person) / OUTPUT_HEIGHT)))
         else:
             if not framings[label]:

@@ -12,6 +12,8 @@ import av
 import cv2
 import numpy as np
 
+from shot_model.exports import write_atomically
+
 
 def clip_frames(path: Path) -> list[np.ndarray]:
     """Every frame of a clip, as BGR arrays."""
@@ -58,7 +60,10 @@ def main(argv=None) -> None:
     parser.add_argument("--scale", default=None, help="only clips of this scale class")
     parser.add_argument("--sheet", type=Path, required=True, help="PNG to write")
     args = parser.parse_args(argv)
-    cv2.imwrite(str(args.sheet), contact_sheet(args.out_dir, args.count, args.seed, args.movement, args.scale))
+    encoded, png = cv2.imencode(".png", contact_sheet(args.out_dir, args.count, args.seed, args.movement, args.scale))
+    if not encoded:
+        raise SystemExit(f"could not encode the contact sheet as PNG for {args.sheet}")
+    write_atomically(args.sheet, png.tobytes())  # a stopped run leaves no half-written sheet
     print(args.sheet)
 
 

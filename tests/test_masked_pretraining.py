@@ -3,12 +3,11 @@
 import pytest
 import torch
 import yaml
+from conftest import tiny_config
 
 import train
 from shot_model import ShotVideoMAEForShotClassification
 from shot_model.masked_pretraining import config_from_yaml, decode_clips, main, pretrain, tube_mask
-
-from conftest import tiny_config
 
 
 def test_tube_mask_hides_the_same_patches_in_every_time_slot():

@@ -3,7 +3,7 @@
 VideoMAE (Tong et al., NeurIPS 2022) hides most space-time tubes of a clip and trains the encoder, with a small
 decoder, to rebuild them; fine-tuning then starts from that encoder instead of random weights. With no pretrained
 weights reachable here, this is the one way to give the backbone a start that is not learnt from labels. It reads
-the same labelled CSVs as `train.py` and ignores their labels, so any footage can be used.
+the CSVs `train.py` reads, labels ignored, or plain lists of footage (a `video` column, optional `start`/`end`).
 
     python -m shot_model.masked_pretraining --config configs/starter.yaml \
         --data cache/starter-data/labels.csv cache/composites/labels.csv --out runs/mae --steps 3000
@@ -72,7 +72,7 @@ def as_shot_model(model: VideoMAEForPreTraining, config: ShotVideoMAEConfig) -> 
 
 def decode_clips(csv_paths: list[Path], config: ShotVideoMAEConfig, side: int, decode_short_side: int, workers: int = 2) -> torch.Tensor:
     """Every shot of the CSVs as one clip of `config.num_frames` frames, (clips, frames, 3, side, side) uint8."""
-    rows = [row for path in csv_paths for row in read_shot_csv(path, SCALE_LABELS, MOVEMENT_LABELS)]
+    rows = [row for path in csv_paths for row in read_shot_csv(path, SCALE_LABELS, MOVEMENT_LABELS, labelled=False)]
     processor = video_processor_for(SimpleNamespace(image_size=side, num_frames=config.num_frames))
     dataset = ShotClipDataset(shot_table(rows), processor, num_frames=config.num_frames, decode_short_side=decode_short_side)
     mean = torch.tensor(processor.image_mean)[None, :, None, None]
@@ -159,7 +159,7 @@ def config_from_yaml(path: Path) -> ShotVideoMAEConfig:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, required=True, help="train.py config whose model.size to pretrain")
-    parser.add_argument("--data", type=Path, nargs="+", required=True, help="labelled shot CSVs; labels are ignored")
+    parser.add_argument("--data", type=Path, nargs="+", required=True, help="shot CSVs (train.py's format, labels ignored) or lists with a video column and optional start/end")
     parser.add_argument("--out", type=Path, required=True, help="folder for the pretrained shot model")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--mask-ratio", type=float, default=0.9, help="share of patches hidden in each frame")

@@ -65,25 +65,28 @@ def parse_time(text: str | None, where: str) -> tuple[float, str]:
         raise DataFormatError(f"{where}: cannot read the time {text!r}: write seconds (12.5) or frames (300f)") from None
 
 
-def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels) -> list[dict]:
+def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels, labelled: bool = True) -> list[dict]:
     """Rows of a `video,start,end,scale,movement[,split][,group]` CSV as table rows; video paths are relative to the
     CSV. `group` names shots that must stay in one split (e.g. clips cut from the same source); it defaults to
-    the video.
+    the video. With `labelled=False` (footage for self-supervised pretraining) only `video` is required and rows
+    may have no label.
 
     Raises:
-        DataFormatError: a missing column, an unknown label, an unreadable time, or a row with neither label.
+        DataFormatError: a missing column, an unknown label, an unreadable time, or a labelled row with neither label.
     """
     path = Path(path)
     rows = []
     with open(path, newline="", encoding="utf-8") as file:
         reader = csv.DictReader(file)
-        missing = {"video", "start", "end", "scale", "movement"} - set(reader.fieldnames or [])
+        required = {"video", "start", "end", "scale", "movement"} if labelled else {"video"}
+        missing = required - set(reader.fieldnames or [])
         if missing:
-            raise DataFormatError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be video,start,end,scale,movement")
+            header = "video,start,end,scale,movement" if labelled else "video[,start,end]"
+            raise DataFormatError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be {header}")
         for line_number, line in enumerate(reader, start=2):
             where = f"{path}:{line_number}"
-            start, start_unit = parse_time(line["start"], where)
-            end, end_unit = parse_time(line["end"], where)
+            start, start_unit = parse_time(line.get("start"), where)
+            end, end_unit = parse_time(line.get("end"), where)
             if start_unit and end_unit and start_unit != end_unit:
                 raise DataFormatError(f"{where}: start and end must use the same unit (both seconds or both frames)")
             if start >= 0 and end >= 0 and end <= start:
@@ -93,10 +96,10 @@ def read_shot_csv(path: str | os.PathLike, scale_labels, movement_labels) -> lis
                 "start": start,
                 "end": end,
                 "unit": start_unit or end_unit or "seconds",
-                "scale": label_index(scale_labels, line["scale"], "scale", where),
-                "movement": label_index(movement_labels, line["movement"], "movement", where),
+                "scale": label_index(scale_labels, line.get("scale"), "scale", where),
+                "movement": label_index(movement_labels, line.get("movement"), "movement", where),
             }
-            if row["scale"] == MISSING_LABEL and row["movement"] == MISSING_LABEL:
+            if labelled and row["scale"] == MISSING_LABEL and row["movement"] == MISSING_LABEL:
                 raise DataFormatError(f"{where}: the row has neither a scale nor a movement label")
             row["split"] = (line.get("split") or "").strip()
             row["group"] = (line.get("group") or "").strip() or row["video"]

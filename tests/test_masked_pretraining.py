@@ -62,10 +62,12 @@ def test_decoding_gives_one_uint8_clip_per_shot_of_real_footage(train_media, tmp
     listing = tmp_path / "shots.csv"
     video = train_media / "sbdhw__news_frames.mp4"
     listing.write_text(f"video,start,end,scale,movement\n{video},0f,40f,,Static\n{video},100f,160f,CS,\n")
+    footage = tmp_path / "footage.csv"  # pretraining needs no labels: a list of videos will do
+    footage.write_text(f"video\n{video}\n")
 
-    clips = decode_clips([listing], tiny_config(image_size=64, num_frames=4), side=72, decode_short_side=144)
+    clips = decode_clips([listing, footage], tiny_config(image_size=64, num_frames=4), side=72, decode_short_side=144)
 
-    assert clips.shape == (2, 4, 3, 72, 72) and clips.dtype == torch.uint8
+    assert clips.shape == (3, 4, 3, 72, 72) and clips.dtype == torch.uint8
     assert clips.float().std() > 10  # real pictures, not a blank fill
     assert not torch.equal(clips[0], clips[1])
 

@@ -84,3 +84,16 @@ def test_the_command_line_says_what_is_wrong_with_its_inputs(tmp_path, capsys):
     assert main(["--config", str(config), "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "out")]) == 2
     assert "missing.csv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_only_pretraining_takes_rows_without_labels(tmp_path):
+    from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+    from shot_model.shot_dataset import DataFormatError, read_shot_csv
+
+    listing = tmp_path / "footage.csv"
+    listing.write_text("video,start,end,scale,movement\nclip.mp4,1.0,2.5,,\n")
+
+    with pytest.raises(DataFormatError, match=r"footage.csv:2: the row has neither a scale nor a movement label"):
+        read_shot_csv(listing, SCALE_LABELS, MOVEMENT_LABELS)
+    (row,) = read_shot_csv(listing, SCALE_LABELS, MOVEMENT_LABELS, labelled=False)
+    assert (row["start"], row["end"], row["scale"], row["movement"]) == (1.0, 2.5, -100, -100)

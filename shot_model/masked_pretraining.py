@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import torch
 import yaml
+from decord._ffi.base import DECORDError
 from torchvision.transforms import v2
 from transformers import VideoMAEConfig, VideoMAEForPreTraining, get_scheduler
 
@@ -70,19 +71,41 @@ def as_shot_model(model: VideoMAEForPreTraining, config: ShotVideoMAEConfig) -> 
     return shot_model
 
 
-def decode_clips(csv_paths: list[Path], config: ShotVideoMAEConfig, side: int, decode_short_side: int, workers: int = 2) -> torch.Tensor:
-    """Every shot of the CSVs as one clip of `config.num_frames` frames, (clips, frames, 3, side, side) uint8."""
+class ClipOrError(torch.utils.data.Dataset):
+    """A shot's clip, or why it could not be decoded: one unreadable file must not stop the footage around it."""
+
+    def __init__(self, dataset: ShotClipDataset):
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> torch.Tensor | str:
+        try:
+            return self.dataset[index]["pixel_values"]
+        except (DECORDError, RuntimeError, OSError, ValueError) as error:  # decord: unreadable file; ours: shot outside it
+            return f"{self.dataset.table[index]['video']}: {error}".splitlines()[0]
+
+
+def decode_clips(csv_paths: list[Path], config: ShotVideoMAEConfig, side: int, decode_short_side: int,
+                 workers: int = 2) -> tuple[torch.Tensor, list[str]]:
+    """Every shot of the CSVs as one clip of `config.num_frames` frames, (clips, frames, 3, side, side) uint8, and
+    a line for each shot that could not be decoded (file: reason)."""
     rows = [row for path in csv_paths for row in read_shot_csv(path, SCALE_LABELS, MOVEMENT_LABELS, labelled=False)]
     processor = video_processor_for(SimpleNamespace(image_size=side, num_frames=config.num_frames))
     dataset = ShotClipDataset(shot_table(rows), processor, num_frames=config.num_frames, decode_short_side=decode_short_side)
     mean = torch.tensor(processor.image_mean)[None, :, None, None]
     std = torch.tensor(processor.image_std)[None, :, None, None]
     clips = torch.empty(len(dataset), config.num_frames, 3, side, side, dtype=torch.uint8)
+    decoded, failures = 0, []
     # Two decoders: decoding is the slow part and the main process only copies.
-    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers)
-    for index, item in enumerate(loader):
-        clips[index] = ((item["pixel_values"] * std + mean) * 255).round().clamp(0, 255).to(torch.uint8)
-    return clips
+    for item in torch.utils.data.DataLoader(ClipOrError(dataset), batch_size=None, num_workers=workers):
+        if isinstance(item, str):
+            failures.append(item)
+            continue
+        clips[decoded] = ((item * std + mean) * 255).round().clamp(0, 255).to(torch.uint8)
+        decoded += 1
+    return clips[:decoded], failures
 
 
 class ClipBatches:
@@ -172,8 +195,12 @@ def main(argv=None) -> int:
         # Decoded an eighth larger than the model's input, so random crops have room.
         side = round(config.image_size * 8 / 7)
         started = time.perf_counter()
-        clips = decode_clips(args.data, config, side, decode_short_side=max(144, side))
-        print(f"decoded {len(clips)} clips in {time.perf_counter() - started:.0f} s", flush=True)
+        clips, failures = decode_clips(args.data, config, side, decode_short_side=max(144, side))
+        for failure in failures:
+            print(f"skipped {failure}", file=sys.stderr)
+        if not len(clips):
+            raise ValueError(f"none of the {len(failures)} shots listed in {', '.join(map(str, args.data))} could be decoded")
+        print(f"decoded {len(clips)} clips in {time.perf_counter() - started:.0f} s ({len(failures)} skipped)", flush=True)
         pretrain(clips, config, args.out, args.steps, args.mask_ratio, args.learning_rate, args.batch_size, seed=args.seed,
                  log=lambda line: print(line, flush=True))
     except (OSError, ValueError, DataFormatError) as error:

@@ -58,18 +58,21 @@ def test_pretraining_lowers_the_reconstruction_loss_and_saves_a_model_train_py_f
     assert model.scale_head is None
 
 
-def test_decoding_gives_one_uint8_clip_per_shot_of_real_footage(train_media, tmp_path):
+def test_decoding_gives_one_uint8_clip_per_shot_of_real_footage_and_names_what_it_skipped(train_media, tmp_path):
     listing = tmp_path / "shots.csv"
     video = train_media / "sbdhw__news_frames.mp4"
     listing.write_text(f"video,start,end,scale,movement\n{video},0f,40f,,Static\n{video},100f,160f,CS,\n")
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
     footage = tmp_path / "footage.csv"  # pretraining needs no labels: a list of videos will do
-    footage.write_text(f"video\n{video}\n")
+    footage.write_text(f"video\n{broken}\n{video}\n")
 
-    clips = decode_clips([listing, footage], tiny_config(image_size=64, num_frames=4), side=72, decode_short_side=144)
+    clips, failures = decode_clips([listing, footage], tiny_config(image_size=64, num_frames=4), side=72, decode_short_side=144)
 
     assert clips.shape == (3, 4, 3, 72, 72) and clips.dtype == torch.uint8
     assert clips.float().std() > 10  # real pictures, not a blank fill
     assert not torch.equal(clips[0], clips[1])
+    assert len(failures) == 1 and failures[0].startswith(f"{broken}: ")
 
 
 def test_the_command_line_says_what_is_wrong_with_its_inputs(tmp_path, capsys):
@@ -83,6 +86,11 @@ def test_the_command_line_says_what_is_wrong_with_its_inputs(tmp_path, capsys):
     assert config_from_yaml(config).image_size == 64
     assert main(["--config", str(config), "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "out")]) == 2
     assert "missing.csv" in capsys.readouterr().err
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    (tmp_path / "footage.csv").write_text("video\nbroken.mp4\n")
+    assert main(["--config", str(config), "--data", str(tmp_path / "footage.csv"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "skipped " in err and "broken.mp4" in err and "none of the 1 shots" in err
     assert not (tmp_path / "out").exists()
 
 

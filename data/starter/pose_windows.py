@@ -17,6 +17,7 @@ and last frames are exported too).
 import argparse
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -29,7 +30,7 @@ from .pose_scale import Body, body_from_landmarks, clear_framings, one_class, st
 from .source_analysis import cached_analysis
 from .sources import DEFAULT_MEDIA_DIR, decode_source, source_shots
 from .virtual_camera import Window
-from .window_labels import DEFAULT_WINDOW_LABELS, FIELDS
+from .window_labels import DEFAULT_WINDOW_LABELS, FIELDS, agreed_windows
 from .window_sheets import still_stretches
 
 # Short stretches, many per source: a person holds one framing over 2.5 s far more often than over 4 s, and the
@@ -57,14 +58,14 @@ def export_frames(out: Path, media_dir: Path, analysis_cache: Path, window_label
     """JPEGs of the frames of each still stretch (the 16 a clip of it shows; the first, middle and last of each
     hand-labelled window's stretch), and stretches.csv listing them."""
     (out / "frames").mkdir(parents=True, exist_ok=True)
-    hand = agreed_rows(window_labels)
+    hand = agreed_windows(window_labels)
     rows = []
     for source in source_shots(media_dir):
         analysis = cached_analysis(source, analysis_cache)
         stretches = [(first, last, "pose", frame_indices(analysis.times, first, last, FRAMES_PER_CLIP))
                      for first, last in still_stretches(analysis, POSE_STRETCHES_PER_SOURCE, POSE_STRETCH_SECONDS)]
         stretches += [(first, last, "hand", [first, (first + last) // 2, last])
-                      for first, last in sorted({(int(row["first"]), int(row["last"])) for row in hand if row["source"] == source.name})]
+                      for first, last in sorted({(labelled.first, labelled.last) for labelled in hand.get(source.name, [])})]
         if not stretches:
             continue
         frames = decode_source(source).frames
@@ -82,12 +83,6 @@ def export_frames(out: Path, media_dir: Path, analysis_cache: Path, window_label
         writer = csv.DictWriter(handle, list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
-def agreed_rows(window_labels: Path) -> list[dict]:
-    """The hand-labelled windows both labellers gave a class."""
-    with open(window_labels, newline="") as handle:
-        return [row for row in csv.DictReader(handle) if row["scale"]]
 
 
 def read_teacher_folder(folder: Path) -> tuple[list[dict], dict]:
@@ -140,20 +135,20 @@ def label_windows(folder: Path, out: Path, window_labels: Path, seed: int) -> No
 
 def report_agreement(stretches: list[dict], landmarks: dict, window_labels: Path) -> None:
     """How the teacher's class compares with the two labellers' agreed class on the hand-labelled windows."""
-    geometry = {(s["source"], s["first"], s["last"]): s for s in stretches if s["kind"] == "hand"}
+    geometry = {(s["source"], int(s["first"]), int(s["last"])): s for s in stretches if s["kind"] == "hand"}
     answered = agreed = 0
-    pairs: dict[tuple[str, str], int] = {}
-    for row in agreed_rows(window_labels):
-        stretch = geometry.get((row["source"], row["first"], row["last"]))
-        if stretch is None:
-            raise SystemExit(f"window {row['id']} of {window_labels} was not exported: rerun `frames` with the same --window-labels")
-        bodies = stretch_bodies(stretch, landmarks)
-        window = Window(float(row["cx"]), float(row["cy"]), float(row["h"]))
-        teacher = one_class(bodies, [window] * len(bodies), float(row["aspect"]))
-        pairs[(row["scale"], str(teacher))] = pairs.get((row["scale"], str(teacher)), 0) + 1
-        if teacher is not None:
-            answered += 1
-            agreed += teacher == row["scale"]
+    pairs = Counter()
+    for source, labelled_windows in agreed_windows(window_labels).items():
+        for labelled in labelled_windows:
+            stretch = geometry.get((source, labelled.first, labelled.last))
+            if stretch is None:
+                raise SystemExit(f"window {labelled.id} of {window_labels} was not exported: rerun `frames` with the same --window-labels")
+            bodies = stretch_bodies(stretch, landmarks)
+            teacher = one_class(bodies, [labelled.window] * len(bodies), float(stretch["aspect"]))
+            pairs[(labelled.scale, str(teacher))] += 1
+            if teacher is not None:
+                answered += 1
+                agreed += teacher == labelled.scale
     print(f"hand-labelled windows: the teacher gives a class for {answered} of {sum(pairs.values())} and agrees on {agreed} of those")
     print("  (people's class, teacher's class): " + ", ".join(f"{k[0]}/{k[1]} {v}" for k, v in sorted(pairs.items())))
 

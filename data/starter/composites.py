@@ -35,6 +35,7 @@ import numpy as np
 from shot_model.configuration_shot_videomae import SCALE_LABELS
 from shot_model.synthetic import write_video
 
+from .build import LABEL_COLUMNS
 from .framing import largest_window_height
 from .planning import FRAMES_PER_CLIP, MIN_WINDOW_HEIGHT
 from .pose_scale import Body, clear_framings, same_person
@@ -321,7 +322,7 @@ def write_composites(folder: Path, out: Path, count: int, seed: int, other_label
             for row in csv.DictReader(handle):
                 rows.append({**row, "video": os.path.relpath(other_labels.parent / row["video"], out)})
     with open(out / "labels.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["video", "start", "end", "scale", "movement", "source", "recipe", "group"])
+        writer = csv.DictWriter(handle, LABEL_COLUMNS)  # the build's labels.csv columns, so both train together
         writer.writeheader()
         writer.writerows(rows)
     print(f"{out / 'labels.csv'}: {len(rows)} rows")

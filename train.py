@@ -68,17 +68,28 @@ def load_shot_tables(data: dict) -> DatasetDict:
     return load_from_disk(str(source))
 
 
+APPEARANCE_KEYS = ("appearance_stream", "appearance_size", "appearance_frames")
+
+
 def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
     """A new model from sizes, a pretrained backbone with new heads, or a saved shot model to fine-tune further."""
     heads = {"active_heads": model.get("active_heads", "both"), "head_dropout": model.get("head_dropout", 0.1)}
     heads.update(class_weights(model.get("class_weights"), train_table))
+    appearance = {key: model[key] for key in APPEARANCE_KEYS if key in model}
     if model.get("checkpoint"):
-        return ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads)
+        saved = ShotVideoMAEConfig.from_pretrained(model["checkpoint"])
+        loaded = ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads, **appearance)
+        if loaded.config.appearance_stream and not saved.appearance_stream:
+            loaded.load_appearance_weights()  # a stream added to a saved model starts from ImageNet's weights
+        return loaded
     if model.get("backbone"):
-        return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads)
+        return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads, **appearance)
     # frame_differences is read beside the sizes or among them, as users put it.
-    settings = {"frame_differences": model.get("frame_differences", False), **model.get("size", {})}
-    return ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**settings, **heads))
+    settings = {"frame_differences": model.get("frame_differences", False), **appearance, **model.get("size", {})}
+    new_model = ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**settings, **heads))
+    if new_model.config.appearance_stream:
+        new_model.load_appearance_weights()  # ImageNet's; the rest starts from scratch
+    return new_model
 
 
 def class_weights(setting, train_table) -> dict:

@@ -31,6 +31,9 @@ CANDIDATES = {
     "ti-16x112-d6-diff": dict(num_frames=16, image_size=112, hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=768, frame_differences=True),
     "ti-8x160-d6-diff": dict(num_frames=8, image_size=160, hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=768, frame_differences=True),
     "s-8x112-d6-diff": dict(num_frames=8, image_size=112, hidden_size=384, num_hidden_layers=6, num_attention_heads=6, intermediate_size=1536, frame_differences=True),
+    # The starter's VideoMAE stream plus the ImageNet-pretrained appearance stream for scale (2 frames at 144 px).
+    "ti-8x112-d6-diff-lite0": dict(num_frames=8, image_size=112, hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=768, frame_differences=True,
+                                   appearance_stream="efficientnet-lite0", appearance_size=144, appearance_frames=2),
 }
 
 

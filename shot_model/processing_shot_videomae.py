@@ -29,6 +29,14 @@ def check_processor_matches(config, video_processor) -> None:
     expected_size = (config.image_size, config.image_size)
     if crop_size != expected_size:
         raise ValueError(f"The video processor crops to {crop_size}, but the model expects frames of {expected_size}")
+    if getattr(config, "appearance_stream", None) and (
+        list(video_processor.image_mean) != list(IMAGENET_DEFAULT_MEAN) or list(video_processor.image_std) != list(IMAGENET_DEFAULT_STD)
+    ):
+        # The appearance stream undoes the processor's normalisation assuming ImageNet's mean and std.
+        raise ValueError(
+            f"The video processor normalises with mean {video_processor.image_mean} and std {video_processor.image_std}, "
+            f"but this model's appearance stream expects ImageNet's ({list(IMAGENET_DEFAULT_MEAN)}, {list(IMAGENET_DEFAULT_STD)})"
+        )
     if video_processor.num_frames not in (None, config.num_frames):
         raise ValueError(
             f"The video processor samples {video_processor.num_frames} frames, but the model expects {config.num_frames}"

@@ -270,5 +270,5 @@ def test_the_shipped_starter_carries_the_packages_own_code():
     # in the repo must be republished (data/starter/publish.py) whenever the package's copy changes.
     starter = Path(__file__).resolve().parents[1] / "checkpoints" / "shot-videomae-starter"
     package = Path(__file__).resolve().parents[1] / "shot_model"
-    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py"):
+    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py", "appearance_stream.py"):
         assert (starter / name).read_text() == (package / name).read_text(), f"{starter / name} is stale: republish the starter"

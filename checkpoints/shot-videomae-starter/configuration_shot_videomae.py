@@ -6,10 +6,11 @@ The label sets follow the MovieShots taxonomy (Rao et al., ECCV 2020); see the p
 from transformers import PreTrainedConfig, VideoMAEConfig
 
 # Bumped when a saved config gains a meaning older code would misread; loaders refuse newer formats.
-CONFIG_FORMAT_VERSION = 1
+CONFIG_FORMAT_VERSION = 2  # 2: the appearance stream (older code would build a model without it)
 SCALE_LABELS = ("ECS", "CS", "MS", "FS", "LS")
 MOVEMENT_LABELS = ("Static", "Motion", "Push", "Pull")
 ACTIVE_HEADS = ("both", "scale", "movement")
+APPEARANCE_STREAMS = ("efficientnet-lite0",)
 
 # The VideoMAE settings this config carries; `backbone_config()` hands exactly these to `VideoMAEConfig`.
 BACKBONE_KEYS = (
@@ -78,6 +79,14 @@ class ShotVideoMAEConfig(PreTrainedConfig):
             Give the backbone each frame's difference to the next frame as extra input channels (its first layer then
             takes `2 * num_channels`). A from-scratch model learns camera movement from these far faster than from
             colour alone; the clips and the video processor stay the same. Only for backbones trained this way.
+        appearance_stream (`str`, *optional*):
+            `"efficientnet-lite0"` gives the model a second, ImageNet-pretrained image network that looks at
+            `appearance_frames` frames of each clip; the scale head then reads its pooled features instead of the
+            VideoMAE stream's, which keeps camera movement. `None` (the default): one VideoMAE stream for both heads.
+        appearance_size (`int`, *optional*, defaults to 144):
+            Side in pixels the appearance stream sees each frame at (the clip's frames are resized to it).
+        appearance_frames (`int`, *optional*, defaults to 2):
+            Frames of each clip, spread evenly, whose appearance features are averaged.
         scale_labels (`list[str]`, *optional*, defaults to `["ECS", "CS", "MS", "FS", "LS"]`):
             Shot-scale classes, in head output order.
         movement_labels (`list[str]`, *optional*, defaults to `["Static", "Motion", "Push", "Pull"]`):
@@ -133,6 +142,9 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         qv_bias=True,
         use_mean_pooling=True,
         frame_differences=False,
+        appearance_stream=None,
+        appearance_size=144,
+        appearance_frames=2,
         scale_labels=SCALE_LABELS,
         movement_labels=MOVEMENT_LABELS,
         active_heads="both",
@@ -162,6 +174,13 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         self.qv_bias = qv_bias
         self.use_mean_pooling = use_mean_pooling
         self.frame_differences = frame_differences
+        if appearance_stream not in (None, *APPEARANCE_STREAMS):
+            raise ValueError(f"appearance_stream must be None or one of {APPEARANCE_STREAMS}, got {appearance_stream!r}")
+        if not 1 <= appearance_frames <= num_frames:
+            raise ValueError(f"appearance_frames must be between 1 and num_frames ({num_frames}), got {appearance_frames}")
+        self.appearance_stream = appearance_stream
+        self.appearance_size = appearance_size
+        self.appearance_frames = appearance_frames
         self.scale_labels = _checked_labels("scale_labels", scale_labels)
         self.movement_labels = _checked_labels("movement_labels", movement_labels)
         if active_heads not in ACTIVE_HEADS:

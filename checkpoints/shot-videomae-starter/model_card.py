@@ -82,6 +82,13 @@ def _input_section(config) -> str:
             if config.frame_differences
             else []
         )
+        + (
+            [f"- Appearance stream: {config.appearance_stream} with its ImageNet weights (Apache-2.0) looks at "
+             f"{config.appearance_frames} frame(s) of the clip at {config.appearance_size} px; the scale head reads its "
+             "pooled features, the movement head the VideoMAE stream's."]
+            if config.appearance_stream
+            else []
+        )
     )
 
 

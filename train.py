@@ -68,24 +68,25 @@ def load_shot_tables(data: dict) -> DatasetDict:
     return load_from_disk(str(source))
 
 
-APPEARANCE_KEYS = ("appearance_stream", "appearance_size", "appearance_frames")
+# Settings of the extra streams, which a config may add to a saved model.
+STREAM_KEYS = ("appearance_stream", "appearance_size", "appearance_frames", "camera_motion_stream")
 
 
 def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
     """A new model from sizes, a pretrained backbone with new heads, or a saved shot model to fine-tune further."""
     heads = {"active_heads": model.get("active_heads", "both"), "head_dropout": model.get("head_dropout", 0.1)}
     heads.update(class_weights(model.get("class_weights"), train_table))
-    appearance = {key: model[key] for key in APPEARANCE_KEYS if key in model}
+    streams = {key: model[key] for key in STREAM_KEYS if key in model}
     if model.get("checkpoint"):
         saved = ShotVideoMAEConfig.from_pretrained(model["checkpoint"])
-        loaded = ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads, **appearance)
+        loaded = ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads, **streams)
         if loaded.config.appearance_stream and not saved.appearance_stream:
             loaded.load_appearance_weights()  # a stream added to a saved model starts from ImageNet's weights
         return loaded
     if model.get("backbone"):
-        return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads, **appearance)
+        return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads, **streams)
     # frame_differences is read beside the sizes or among them, as users put it.
-    settings = {"frame_differences": model.get("frame_differences", False), **appearance, **model.get("size", {})}
+    settings = {"frame_differences": model.get("frame_differences", False), **streams, **model.get("size", {})}
     new_model = ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**settings, **heads))
     if new_model.config.appearance_stream:
         new_model.load_appearance_weights()  # ImageNet's; the rest starts from scratch
@@ -149,6 +150,16 @@ def freeze(model, names: list[str]) -> None:
             parts = ", ".join(child for child, _ in model.named_children())
             raise TrainingError(f"training.frozen: the model has no part {name!r}; its parts are {parts}")
         part.requires_grad_(False)
+
+
+def train_mode(model) -> None:
+    """`model.train()`, except for batch norms whose parameters are frozen: their running statistics are part of
+    what a frozen head answers with, and training batches (other data, other augmentation) would shift them."""
+    model.train()
+    for module in model.modules():
+        parameters = list(module.parameters(recurse=False))
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and parameters and not any(p.requires_grad for p in parameters):
+            module.eval()
 
 
 def active_heads(config) -> list[str]:
@@ -224,7 +235,7 @@ def evaluate(model, loader, accelerator) -> dict:
             predictions, labels = accelerator.gather_for_metrics((probabilities.argmax(-1), batch[f"{head}_labels"]))
             collected[head][0].append(labels.cpu())
             collected[head][1].append(predictions.cpu())
-    model.train()
+    train_mode(model)
     unwrapped = accelerator.unwrap_model(model)
     names = {"scale": unwrapped.config.scale_labels, "movement": unwrapped.config.movement_labels}
     return {
@@ -324,7 +335,7 @@ def train(config: dict, args) -> None:
         accelerator.init_trackers(out_dir.name, config={"learning_rate": training["learning_rate"], "batch_size": training["batch_size"]})
 
     heads = active_heads(accelerator.unwrap_model(model).config)
-    model.train()
+    train_mode(model)
     while progress.step < total_updates:
         train_loader.dataset.set_epoch(progress.epoch)
         if hasattr(train_loader, "set_epoch"):

@@ -270,5 +270,18 @@ def test_the_shipped_starter_carries_the_packages_own_code():
     # in the repo must be republished (data/starter/publish.py) whenever the package's copy changes.
     starter = Path(__file__).resolve().parents[1] / "checkpoints" / "shot-videomae-starter"
     package = Path(__file__).resolve().parents[1] / "shot_model"
-    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py", "appearance_stream.py"):
+    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py", "appearance_stream.py", "camera_motion_stream.py"):
         assert (starter / name).read_text() == (package / name).read_text(), f"{starter / name} is stale: republish the starter"
+
+
+@pytest.mark.parametrize(
+    "streams, version",
+    [({}, 1), ({"appearance_stream": "efficientnet-lite0"}, 2), ({"camera_motion_stream": True}, 3)],
+)
+def test_a_saved_config_carries_the_oldest_format_that_describes_it(tmp_path, streams, version):
+    # Code older than a stream must refuse a model that has it (not build one without it), and may load the rest.
+    plain = tmp_path / "plain"
+    ShotVideoMAEConfig(num_hidden_layers=1).save_pretrained(plain)
+    # A stream added to a saved model (as train.py's later stages do) counts too.
+    ShotVideoMAEConfig.from_pretrained(plain, **streams).save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["format_version"] == version

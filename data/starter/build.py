@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from multiprocessing import Pool
 from pathlib import Path
 
-from .planning import ClipPlanner
+from .planning import PAN_DISTANCE, ClipPlanner
 from .render import render_source
 from .source_analysis import cached_analysis
 from .sources import DEFAULT_HAND_LABELS, DEFAULT_MEDIA_DIR, source_shots
@@ -33,6 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--labels", type=Path, default=DEFAULT_HAND_LABELS, help="hand labels (default: data/hand_labels.csv); a label is used only where both labellers agree")
     # Opt-in: the shipped starter was built without them (a model trained with them did no better on the dev set).
     parser.add_argument("--window-labels", type=Path, default=None, help=f"also cut clips from hand-labelled crop windows, e.g. {DEFAULT_WINDOW_LABELS.relative_to(DEFAULT_WINDOW_LABELS.parents[1])} (used where both labellers agree)")
+    parser.add_argument("--min-travel", type=float, default=PAN_DISTANCE[0], help=f"shortest pan of a Motion clip, as a fraction of the window width (default {PAN_DISTANCE[0]}); the labelling guide's Static/Motion line is 5%% of the frame")
     parser.add_argument("--analysis-cache", type=Path, default=Path("cache/starter-analysis"), help="where per-source analyses are cached")
     return parser.parse_args(argv)
 
@@ -48,7 +49,7 @@ def build(args: argparse.Namespace) -> dict:
     analysed = time.perf_counter()
 
     windows = agreed_windows(args.window_labels) if args.window_labels else None
-    plans = ClipPlanner(analyses, args.seed, windows).plan(args.clips)
+    plans = ClipPlanner(analyses, args.seed, windows, args.min_travel).plan(args.clips)
     planned = time.perf_counter()
 
     clips_dir = args.out / "clips"
@@ -94,7 +95,7 @@ def build_report(args: argparse.Namespace, plans, timing: dict) -> dict:
         entry["movement"][plan.movement] += 1
     return {
         "clips": len(plans),
-        "settings": {"seed": args.seed, "limit_sources": args.limit_sources, "workers": args.workers},
+        "settings": {"seed": args.seed, "limit_sources": args.limit_sources, "workers": args.workers, "min_travel": args.min_travel},
         "timing": timing,
         "scale": dict(sorted(Counter(plan.scale or "(unknown)" for plan in plans).items())),
         "movement": dict(sorted(Counter(plan.movement for plan in plans).items())),

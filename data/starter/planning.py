@@ -45,7 +45,8 @@ REAL_MOVE_SHARE = 0.35
 LS_SOURCE_WEIGHT = 2
 MIN_WINDOW_HEIGHT = OUTPUT_HEIGHT / MAX_UPSCALE
 PUSH_ZOOM = (1.2, 1.8)
-PAN_DISTANCE = (0.10, 0.50)  # of the window width, over the shot
+PAN_DISTANCE = (0.10, 0.50)  # of the window width, over the shot (the shortest is a build option, `--min-travel`)
+HANDHELD_DISTANCE = (0.12, 0.30)  # a handheld drift's; with `--min-travel` its shortest stays 0.02 above a pan's
 # Of a source's still clips, this share is taken from stretches with hand-labelled windows (when it has any), so the
 # windows' framings (the only scale labels that vary within most sources) are not left to chance.
 LABELLED_STRETCH_SHARE = 0.6
@@ -186,7 +187,10 @@ def subjects_in(analysis: SourceAnalysis, first: int, last: int) -> list[Subject
 class ClipPlanner:
     """Plans clips one at a time, keeping count of the scale classes so far to steer towards balance."""
 
-    def __init__(self, analyses: list[SourceAnalysis], seed: int, windows: dict[str, list[LabelledWindow]] | None = None):
+    def __init__(self, analyses: list[SourceAnalysis], seed: int, windows: dict[str, list[LabelledWindow]] | None = None, min_travel: float = PAN_DISTANCE[0]):
+        if not 0.0 < min_travel < PAN_DISTANCE[1]:
+            raise ValueError(f"min_travel must be between 0 and {PAN_DISTANCE[1]} of the window width, got {min_travel}")
+        self.min_travel = min_travel
         self.analyses = {analysis.name: analysis for analysis in analyses}
         self.windows = windows or {}
         self.spans = {analysis.name: find_spans(analysis) for analysis in analyses}
@@ -399,7 +403,7 @@ class ClipPlanner:
             start, end = (wide_window, tight_window) if movement == "Push" else (tight_window, wide_window)
             move = CameraMove(movement.lower(), start, end, aspect, easing)
         else:
-            if max_travel is not None and max_travel < PAN_DISTANCE[0]:
+            if max_travel is not None and max_travel < self.min_travel:
                 return None
             move = self._pan(middle_height, centre_for(middle_height), aspect, easing, max_travel)
         move = slid_into_frame(move, analysis.width, analysis.height)
@@ -417,12 +421,13 @@ class ClipPlanner:
         handheld = rng.random() < 0.3
         sideways = max_travel is not None
         if handheld:
-            distance = rng.uniform(0.12, min(0.3, max_travel or 0.3)) * width
+            shortest = self.min_travel + HANDHELD_DISTANCE[0] - PAN_DISTANCE[0]
+            distance = rng.uniform(shortest, min(HANDHELD_DISTANCE[1], max_travel or HANDHELD_DISTANCE[1])) * width
             angle = (rng.normal(0, 0.1 if sideways else 0.5)) + (math.pi if rng.random() < 0.5 else 0)  # mostly sideways
             easing = "linear"
             shake = random_walk_shake(rng, FRAMES_PER_CLIP, rng.uniform(0.008, 0.02))
         else:
-            distance = rng.uniform(PAN_DISTANCE[0], min(PAN_DISTANCE[1], max_travel or PAN_DISTANCE[1])) * width
+            distance = rng.uniform(self.min_travel, min(PAN_DISTANCE[1], max_travel or PAN_DISTANCE[1])) * width
             kind = "pan" if sideways else rng.choice(["pan", "pan", "tilt", "diagonal"])
             angle = {"pan": 0.0, "tilt": math.pi / 2, "diagonal": math.pi / 4 + (math.pi / 2) * rng.integers(2)}[kind]
             angle += math.pi if rng.random() < 0.5 else 0

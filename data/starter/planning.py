@@ -421,7 +421,7 @@ class ClipPlanner:
         handheld = rng.random() < 0.3
         sideways = max_travel is not None
         if handheld:
-            shortest = self.min_travel + HANDHELD_DISTANCE[0] - PAN_DISTANCE[0]
+            shortest = HANDHELD_DISTANCE[0] + (self.min_travel - PAN_DISTANCE[0])  # exactly 0.12 by default
             distance = rng.uniform(shortest, min(HANDHELD_DISTANCE[1], max_travel or HANDHELD_DISTANCE[1])) * width
             angle = (rng.normal(0, 0.1 if sideways else 0.5)) + (math.pi if rng.random() < 0.5 else 0)  # mostly sideways
             easing = "linear"

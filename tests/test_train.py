@@ -263,6 +263,23 @@ def test_a_new_head_trains_on_a_frozen_backbone_and_leaves_it_untouched(tmp_path
     assert result.returncode != 0 and "training.frozen: the model has no part 'backbone'" in result.stdout + result.stderr
 
 
+def test_the_fine_tune_config_trains_the_shipped_starters_heads_and_nothing_else(tmp_path, fixture_dataset):
+    # configs/fine-tune.yaml as the README tells a user to run it, on their prepared data, for a few steps.
+    config = yaml.safe_load((REPO / "configs" / "fine-tune.yaml").read_text())
+    config["model"]["checkpoint"] = str(REPO / config["model"]["checkpoint"])
+    config["data"]["source"] = str(fixture_dataset)
+    config["training"].update(max_steps=2, batch_size=4)
+    config["output"].update(dir=str(tmp_path / "run"), eval_every_steps=2, checkpoint_every_steps=2, tracker=None)
+    path = tmp_path / "fine-tune.yaml"
+    path.write_text(yaml.safe_dump(config))
+    launch("--config", str(path))
+    starter = ShotVideoMAEForShotClassification.from_pretrained(config["model"]["checkpoint"]).state_dict()
+    tuned = ShotVideoMAEForShotClassification.from_pretrained(tmp_path / "run" / "model").state_dict()
+    changed = {name.split(".")[0] for name in starter if not torch.equal(starter[name], tuned[name])}
+    assert {"scale_head", "movement_head"} <= changed
+    assert not changed & {"videomae", "fc_norm", "appearance"}
+
+
 def test_frozen_parts_can_be_single_layers():
     config = ShotVideoMAEForShotClassification.config_class(num_frames=4, image_size=32, hidden_size=32, num_hidden_layers=2,
                                                             num_attention_heads=2, intermediate_size=64)

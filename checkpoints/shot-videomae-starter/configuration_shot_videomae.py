@@ -6,7 +6,8 @@ The label sets follow the MovieShots taxonomy (Rao et al., ECCV 2020); see the p
 from transformers import PreTrainedConfig, VideoMAEConfig
 
 # Bumped when a saved config gains a meaning older code would misread; loaders refuse newer formats.
-CONFIG_FORMAT_VERSION = 2  # 2: the appearance stream (older code would build a model without it)
+# 2: the appearance stream, 3: the camera-motion stream (older code would build a model without them)
+CONFIG_FORMAT_VERSION = 3
 SCALE_LABELS = ("ECS", "CS", "MS", "FS", "LS")
 MOVEMENT_LABELS = ("Static", "Motion", "Push", "Pull")
 ACTIVE_HEADS = ("both", "scale", "movement")
@@ -87,6 +88,10 @@ class ShotVideoMAEConfig(PreTrainedConfig):
             Side in pixels the appearance stream sees each frame at (the clip's frames are resized to it).
         appearance_frames (`int`, *optional*, defaults to 2):
             Frames of each clip, spread evenly, whose appearance features are averaged.
+        camera_motion_stream (`bool`, *optional*, defaults to `False`):
+            Measure how the whole picture moves between the clip's frames (phase correlation of patches, a fitted
+            shift and zoom; camera_motion_stream.py) and let the movement head read that too, through a batch norm
+            and a linear layer whose scores add to the VideoMAE stream's.
         scale_labels (`list[str]`, *optional*, defaults to `["ECS", "CS", "MS", "FS", "LS"]`):
             Shot-scale classes, in head output order.
         movement_labels (`list[str]`, *optional*, defaults to `["Static", "Motion", "Push", "Pull"]`):
@@ -106,8 +111,9 @@ class ShotVideoMAEConfig(PreTrainedConfig):
             One paragraph on what the model was trained on, shown in the model card.
         eval_results (`dict`, *optional*):
             Evaluation figures (e.g. `{"dev": {"scale_macro_f1": 0.71}}`) shown in the model card.
-        format_version (`int`, *optional*, defaults to `CONFIG_FORMAT_VERSION`):
-            The version of this config's format; code refuses a config newer than it understands.
+        format_version (`int`, *optional*):
+            The version of the format a saved config was written in; code refuses a config newer than it
+            understands. A config is always saved with the oldest version that describes it (see the property).
 
     Example:
 
@@ -145,6 +151,7 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         appearance_stream=None,
         appearance_size=144,
         appearance_frames=2,
+        camera_motion_stream=False,
         scale_labels=SCALE_LABELS,
         movement_labels=MOVEMENT_LABELS,
         active_heads="both",
@@ -181,6 +188,7 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         self.appearance_stream = appearance_stream
         self.appearance_size = appearance_size
         self.appearance_frames = appearance_frames
+        self.camera_motion_stream = bool(camera_motion_stream)
         self.scale_labels = _checked_labels("scale_labels", scale_labels)
         self.movement_labels = _checked_labels("movement_labels", movement_labels)
         if active_heads not in ACTIVE_HEADS:
@@ -194,12 +202,7 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         self.backbone_name_or_path = backbone_name_or_path
         self.training_data = training_data
         self.eval_results = eval_results
-        if format_version > CONFIG_FORMAT_VERSION:
-            raise ValueError(
-                f"This config has format version {format_version}, newer than this code understands "
-                f"({CONFIG_FORMAT_VERSION}): upgrade shot-model to load it"
-            )
-        self.format_version = format_version
+        self.format_version = format_version  # checked by the setter
         if num_frames % tubelet_size:
             raise ValueError(f"num_frames ({num_frames}) must be a multiple of tubelet_size ({tubelet_size})")
         if hidden_size % num_attention_heads:
@@ -207,6 +210,30 @@ class ShotVideoMAEConfig(PreTrainedConfig):
                 f"hidden_size ({hidden_size}) must be divisible by num_attention_heads ({num_attention_heads})"
             )
         super().__init__(**kwargs)
+
+    @property
+    def format_version(self) -> int:
+        """The oldest config format that describes this model, which is what gets saved: code too old to build
+        one of its streams then refuses the config instead of building a model without it, and older code can
+        still load models that use nothing new."""
+        if getattr(self, "camera_motion_stream", False):
+            return 3
+        if getattr(self, "appearance_stream", None):
+            return 2
+        return 1
+
+    @format_version.setter
+    def format_version(self, version: int) -> None:
+        if version > CONFIG_FORMAT_VERSION:
+            raise ValueError(
+                f"This config has format version {version}, newer than this code understands "
+                f"({CONFIG_FORMAT_VERSION}): upgrade shot-model to load it"
+            )
+
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        output["format_version"] = self.format_version
+        return output
 
     @property
     def has_scale_head(self) -> bool:

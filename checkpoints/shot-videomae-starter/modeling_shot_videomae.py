@@ -1,7 +1,9 @@
 """The shot classifier: a VideoMAE encoder, mean-pooled, with a shot-scale head and a camera-movement head.
 
 With `config.appearance_stream` set, an ImageNet-pretrained image network (appearance_stream.py) looks at a few
-frames of each clip and the scale head reads its features; the VideoMAE stream then serves camera movement.
+frames of each clip and the scale head reads its features; the VideoMAE stream then serves camera movement. With
+`config.camera_motion_stream` set, the movement head also reads the picture's measured motion between frames
+(camera_motion_stream.py).
 
 `ShotVideoMAEForShotClassification` is a transformers `PreTrainedModel`: save_pretrained, from_pretrained, the Auto
 classes and push_to_hub work as for any model, and a saved folder carries this code for `trust_remote_code`.
@@ -24,6 +26,7 @@ from .appearance_stream import (
     imagenet_state_dict,
     to_lite0_input,
 )
+from .camera_motion_stream import camera_motion_feature_count, camera_motion_features
 from .configuration_shot_videomae import BACKBONE_KEYS, ShotVideoMAEConfig
 from .model_card import render_model_card
 
@@ -48,6 +51,8 @@ class ShotClassifierOutput(ModelOutput):
         appearance_features (`torch.FloatTensor` of shape `(batch_size, 1280)`, *optional*):
             The appearance stream's features averaged over its frames (before the scale head's norm); `None`
             without an appearance stream.
+        camera_motion_features (`torch.FloatTensor` of shape `(batch_size, camera_motion_feature_count(num_frames))`, *optional*):
+            The measured motion between frames (before the movement head's norm); `None` without that stream.
     """
 
     loss: torch.FloatTensor | None = None
@@ -55,6 +60,7 @@ class ShotClassifierOutput(ModelOutput):
     movement_logits: torch.FloatTensor | None = None
     pooled_features: torch.FloatTensor | None = None
     appearance_features: torch.FloatTensor | None = None
+    camera_motion_features: torch.FloatTensor | None = None
 
 
 class ShotClassificationHead(nn.Module):
@@ -146,6 +152,12 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
             if config.has_movement_head
             else None
         )
+        if config.camera_motion_stream and config.has_movement_head:
+            # Its scores add to the movement head's: a linear layer over both streams, which leaves a saved
+            # movement head's answers as they were until this part has learnt something.
+            motion_features = camera_motion_feature_count(config.num_frames)
+            self.camera_motion_norm = nn.BatchNorm1d(motion_features)
+            self.camera_motion_head = ShotClassificationHead(motion_features, len(config.movement_labels), config.head_dropout)
         self.post_init()
 
     @classmethod
@@ -221,6 +233,9 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         return_dict = return_dict if return_dict is not None else self.config.return_dict
 
         appearance = self.appearance_of(pixel_values) if self.config.appearance_stream else None
+        camera_motion = None
+        if self.config.camera_motion_stream and self.movement_head is not None:
+            camera_motion = camera_motion_features(pixel_values).to(pixel_values.dtype)
         if self.config.frame_differences:
             pixel_values = with_frame_differences(pixel_values)
         # (batch, tokens, hidden_size), tokens = frames / tubelet * (height / patch) * (width / patch)
@@ -234,6 +249,8 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
         scale_features = self.appearance_norm(appearance) if appearance is not None else pooled
         scale_logits = self.scale_head(scale_features) if self.scale_head is not None else None
         movement_logits = self.movement_head(pooled) if self.movement_head is not None else None
+        if camera_motion is not None:
+            movement_logits = movement_logits + self.camera_motion_head(self.camera_motion_norm(camera_motion))
 
         head_losses = [
             self._head_loss(head, logits, labels, weights)
@@ -251,6 +268,7 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
             movement_logits=movement_logits,
             pooled_features=pooled,
             appearance_features=appearance,
+            camera_motion_features=camera_motion,
         )
         return output if return_dict else output.to_tuple()
 

@@ -216,9 +216,9 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         """The oldest config format that describes this model, which is what gets saved: code too old to build
         one of its streams then refuses the config instead of building a model without it, and older code can
         still load models that use nothing new."""
-        if getattr(self, "camera_motion_stream", False):
+        if self.camera_motion_stream:
             return 3
-        if getattr(self, "appearance_stream", None):
+        if self.appearance_stream:
             return 2
         return 1
 

@@ -93,7 +93,7 @@ def _input_section(config) -> str:
             ["- Camera-motion stream: the shift and zoom of the whole picture between consecutive frames, measured by "
              "phase correlation of patches and a robust similarity fit (no learnt weights), go through a batch norm "
              "and a linear layer whose scores add to the movement head's."]
-            if getattr(config, "camera_motion_stream", False)
+            if config.camera_motion_stream
             else []
         )
     )

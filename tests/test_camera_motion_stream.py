@@ -3,18 +3,17 @@
 import math
 
 import av
-import cv2
 import numpy as np
 import pytest
 import torch
 from conftest import tiny_config
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 import train
-from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification
+from data.starter.virtual_camera import Window, render_window
+from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, video_processor_for
 from shot_model.camera_motion_stream import SUMMARY_FEATURES, camera_motion_feature_count, camera_motion_features
 
-FRAMES, SIZE = 8, 112
+FRAMES = 8
 STEP = 0.02  # of the window, between consecutive frames
 
 
@@ -26,27 +25,23 @@ def real_frame(train_media) -> np.ndarray:
 
 
 def virtual_camera_clip(frame: np.ndarray, move: str, subject: bool = False) -> torch.Tensor:
-    """(1, FRAMES, 3, SIZE, SIZE) clip normalised as the processor does, from a square window moving over `frame`:
-    pan right, tilt down, push (window shrinks) or pull (grows) by STEP each frame. With `subject`, a textured
-    block crosses the picture as a person walking past a still camera would."""
+    """(1, FRAMES, 3, 112, 112) clip, made by the starter generator's renderer and the model's video processor, from a
+    square window moving over `frame`: pan right, tilt down, push (window shrinks) or pull (grows) by STEP each
+    frame. With `subject`, a textured block crosses the picture as a person walking past a still camera would."""
     height, width = frame.shape[:2]
-    rng = np.random.default_rng(0)
-    block = rng.integers(0, 255, (30, 30, 3), dtype=np.uint8)
+    block = np.random.default_rng(0).integers(0, 255, (40, 40, 3), dtype=np.uint8)
     frames = []
     for k in range(FRAMES):
         side, cx, cy = 0.6 * height, width / 2, height / 2
         cx += k * STEP * side if move == "pan" else 0
         cy += k * STEP * side if move == "tilt" else 0
         side *= {"push": (1 - STEP) ** k, "pull": (1 + STEP) ** k}.get(move, 1)
-        x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-        picture = cv2.resize(frame[y0 : y0 + int(round(side)), x0 : x0 + int(round(side))], (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        picture = render_window(frame, Window(cx, cy, side), 1.0)
         if subject:
-            left = 10 + 8 * k
-            picture[40:70, left : left + 30] = block
+            left = 12 + 10 * k
+            picture[50:90, left : left + 40] = block
         frames.append(picture)
-    pixels = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 255
-    mean, std = torch.tensor(IMAGENET_DEFAULT_MEAN).view(3, 1, 1), torch.tensor(IMAGENET_DEFAULT_STD).view(3, 1, 1)
-    return ((pixels - mean) / std)[None]
+    return video_processor_for(ShotVideoMAEConfig(num_frames=FRAMES))([np.stack(frames)], return_tensors="pt")["pixel_values"]
 
 
 def path_summary(clip: torch.Tensor) -> dict[str, float]:

@@ -11,8 +11,10 @@ from .shot_dataset import MISSING_LABEL
 def head_metrics(labels, predictions, class_names: list[str]) -> dict:
     """Figures for the clips that have a label (MISSING_LABEL ones are left out).
 
-    Macro-F1 averages over the classes present in the labels or the predictions: a class nobody has and
-    nothing predicts says nothing about the model.
+    Macro-F1 averages over the classes present in the labels, so every method scored on the same labels is
+    averaged over the same classes. A class with no labelled clip has no recall and so no F1; a false alarm
+    into it still costs the true class its recall. (Averaging each method over the classes it happens to
+    predict would let a method that never answers a rare class skip a zero that another method pays.)
     """
     labels, predictions = np.asarray(labels), np.asarray(predictions)
     keep = labels != MISSING_LABEL
@@ -29,7 +31,7 @@ def head_metrics(labels, predictions, class_names: list[str]) -> dict:
         recall = true_positive / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_class[name] = {"precision": float(precision), "recall": float(recall), "f1": float(f1), "support": int(actual)}
-        if actual or predicted:
+        if actual:
             f1_scores.append(f1)
     return {
         "count": int(keep.sum()),

@@ -18,6 +18,7 @@ from torchvision.transforms import v2
 
 from .moving_subject import paste_moving_subject
 from .sampling import clip_frame_indices
+from .screen_graphics import add_screen_graphics
 
 MISSING_LABEL = -100
 # One shot per row. `start`/`end` are seconds, or frames when `unit` is "frames"; -1 means the file's own edge.
@@ -148,6 +149,9 @@ class ClipAugmentation:
     # training clip, see moving_subject.py): the camera label stays true, and local motion stops passing for the
     # camera's.
     moving_subject_chance: float = 0.0
+    # A share of all clips gets graphics fixed to the screen (a still or scrolling lower-third bar, a logo, a
+    # subtitle; screen_graphics.py): they stay put while the camera moves, and a ticker moves while it stands.
+    screen_graphics_chance: float = 0.0
 
     def transform(self, height: int, width: int, movement_only: bool = False) -> v2.Transform:
         aspect = width / height
@@ -214,6 +218,8 @@ class ShotClipDataset(torch.utils.data.Dataset):
             frames = video.permute(0, 2, 3, 1).numpy()
             if movement_only and rng.random() < self.augmentation.moving_subject_chance:
                 frames = paste_moving_subject(frames, self._donor_frame(rng), np.random.default_rng(rng.randrange(2**31)))
+            if rng.random() < self.augmentation.screen_graphics_chance:
+                frames = add_screen_graphics(frames, np.random.default_rng(rng.randrange(2**31)))
         pixel_values = self.video_processor([frames], return_tensors="pt")["pixel_values"][0]
         return self._item(pixel_values, row)
 

@@ -1,0 +1,91 @@
+"""Graphics fixed to the screen over a clip: a lower-third bar (still, or scrolling like a news ticker), a corner
+logo, a subtitle. Neither label changes: graphics do not move the camera or reframe the scene.
+
+Ads, trailers and news put text and logos over the picture; the training renders have none. Such graphics stay
+put while the camera moves (a pan with a logo is still a pan), and a ticker scrolls while the camera stands
+still (a news desk with a ticker is still Static). The dev set's news clip, whose 14-second still shot of a man
+at a podium under a scrolling ticker was called Motion, showed the second.
+"""
+
+import string
+
+import cv2
+import numpy as np
+
+TICKER_SHARE = 0.6  # of clips with graphics: a lower-third bar with text, half of those scrolling
+LOGO_SHARE = 0.5
+SUBTITLE_SHARE = 0.3
+SCROLL = (0.01, 0.08)  # ticker text travel per sampled frame, as a share of the frame width
+_CHARACTERS = string.ascii_uppercase + string.digits + "     "
+
+
+def _random_text(rng: np.random.Generator, length: int) -> str:
+    return "".join(rng.choice(list(_CHARACTERS), size=length))
+
+
+def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
+    return tuple(int(c) for c in rng.integers(0, 256, size=3))
+
+
+def _text_strip(text: str, height: int, colour: tuple[int, int, int], background: tuple[int, int, int] | None) -> np.ndarray:
+    """An RGB image of `text` `height` pixels tall (a solid bar when `background` is given, else transparent: alpha 0)."""
+    scale = max(0.2, height / 40)
+    thickness = max(1, round(height / 14))
+    (width, text_height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    strip = np.zeros((height, width + 4, 4), np.uint8)
+    if background is not None:
+        strip[..., :3], strip[..., 3] = background, 255
+    baseline = (height + text_height) // 2
+    cv2.putText(strip, text, (2, baseline), cv2.FONT_HERSHEY_SIMPLEX, scale, (*colour, 255), thickness, cv2.LINE_AA)
+    return strip
+
+
+def _blend(frame: np.ndarray, overlay: np.ndarray, top: int, left: int, opacity: float) -> None:
+    """Draw the RGBA `overlay` onto `frame` in place, clipped to the frame."""
+    height, width = frame.shape[:2]
+    y0, x0 = max(0, top), max(0, left)
+    y1, x1 = min(height, top + overlay.shape[0]), min(width, left + overlay.shape[1])
+    if y1 <= y0 or x1 <= x0:
+        return
+    piece = overlay[y0 - top : y1 - top, x0 - left : x1 - left]
+    alpha = piece[..., 3:4].astype(np.float32) / 255 * opacity
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    frame[y0:y1, x0:x1] = (region * (1 - alpha) + piece[..., :3] * alpha).astype(np.uint8)
+
+
+def add_screen_graphics(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`frames` (time, height, width, 3) uint8 RGB with one or more graphics drawn on the screen. Returns a new array."""
+    count, height, width = frames.shape[:3]
+    out = frames.copy()
+    kinds = [kind for kind, share in (("ticker", TICKER_SHARE), ("logo", LOGO_SHARE), ("subtitle", SUBTITLE_SHARE)) if rng.random() < share]
+    for kind in kinds or ["ticker"]:
+        if kind == "ticker":
+            bar_height = max(6, int(height * rng.uniform(0.07, 0.16)))
+            top = int(height * rng.uniform(0.72, 0.93)) - bar_height // 2
+            bar = np.zeros((bar_height, width, 4), np.uint8)
+            bar[..., :3], bar[..., 3] = _colour(rng), 255
+            text = _text_strip(_random_text(rng, int(rng.integers(20, 60))), bar_height, _colour(rng), _colour(rng))
+            scrolling = rng.random() < 0.5
+            speed = rng.uniform(*SCROLL) * width if scrolling else 0.0
+            start = int(rng.integers(-text.shape[1] // 2, width // 2))
+            opacity = rng.uniform(0.75, 1.0)
+            for index in range(count):
+                _blend(out[index], bar, top, 0, opacity)
+                _blend(out[index], text, top, int(start - speed * index), opacity)
+        elif kind == "logo":
+            side = max(6, int(height * rng.uniform(0.08, 0.18)))
+            logo = _text_strip(_random_text(rng, int(rng.integers(2, 5))).strip() or "TV", side, _colour(rng), _colour(rng) if rng.random() < 0.5 else None)
+            top = int(rng.choice([0.04, 0.8]) * height)
+            left = int(rng.choice([0.03, 0.97]) * width) - (logo.shape[1] if rng.random() < 0.5 else 0)
+            opacity = rng.uniform(0.5, 1.0)
+            for index in range(count):
+                _blend(out[index], logo, top, left, opacity)
+        else:  # subtitle: white text, sometimes a new line part-way through the clip
+            line_height = max(6, int(height * rng.uniform(0.05, 0.09)))
+            lines = [_text_strip(_random_text(rng, int(rng.integers(10, 30))), line_height, (255, 255, 255), None) for _ in range(2)]
+            switch = int(rng.integers(1, count + 1)) if rng.random() < 0.5 else count
+            top = int(height * rng.uniform(0.82, 0.9))
+            for index in range(count):
+                line = lines[0] if index < switch else lines[1]
+                _blend(out[index], line, top, (width - line.shape[1]) // 2, 1.0)
+    return out

@@ -4,7 +4,8 @@ logo, a subtitle. Neither label changes: graphics do not move the camera or refr
 Ads, trailers and news put text and logos over the picture; the training renders have none. Such graphics stay
 put while the camera moves (a pan with a logo is still a pan), and a ticker scrolls while the camera stands
 still (a news desk with a ticker is still Static). The dev set's news clip, whose 14-second still shot of a man
-at a podium under a scrolling ticker was called Motion, showed the second.
+at a podium under a scrolling ticker was called Motion, showed the second. Opt-in: tried in stage 1 and in stage 3
+of the starter, it fixed that shot in stage 1 but did not raise dev movement overall (docs/benchmarks.md, section 12).
 """
 
 import string
@@ -28,7 +29,7 @@ def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
 
 
 def _text_strip(text: str, height: int, colour: tuple[int, int, int], background: tuple[int, int, int] | None) -> np.ndarray:
-    """An RGB image of `text` `height` pixels tall (a solid bar when `background` is given, else transparent: alpha 0)."""
+    """An RGBA strip of `text`, `height` pixels tall: on a solid bar when `background` is given, else on a transparent one."""
     scale = max(0.2, height / 40)
     thickness = max(1, round(height / 14))
     (width, text_height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)

@@ -62,9 +62,10 @@ def standing(report: dict) -> str:
             sentences.append(f"On the hand-labelled dev set its {head} labels beat both baselines clearly: {lead} more of {count} shots right, and a higher macro-F1 ({figures}).")
         elif lead > 0 or better_f1:
             shots = f"{lead} more of {count} shots right" if lead > 0 else f"as many of {count} shots right" if lead == 0 else f"{-lead} fewer of {count} shots right"
+            noise = ", within the dev set's noise" if lead < CLEAR_LEAD_SHOTS else ""
             sentences.append(
                 f"**On the hand-labelled dev set its {head} labels are level with the best baseline: {shots}, "
-                f"{'a higher' if better_f1 else 'a lower'} macro-F1 ({figures}), within the dev set's noise.**"
+                f"{'a higher' if better_f1 else 'a lower'} macro-F1 ({figures}){noise}.**"
             )
         else:
             sentences.append(f"**On the hand-labelled dev set its {head} labels do not beat the baselines ({figures}): treat them as a placeholder.**")

@@ -3,9 +3,9 @@
 
     python bench/decode_options.py [--runs 3] [VIDEO ...]   # default: the 720p benchmark montage
 
-H.264 and HEVC decoders smooth block edges after each frame (the loop filter); `skip_loop_filter=all` leaves
-that out. Reference frames then differ slightly from the encoder's, so the difference can build up until the
-next keyframe: the worst frame is reported as well as the mean.
+H.264 and HEVC decoders smooth block edges after each frame (the loop filter); the pipeline leaves that out when
+it shrinks frames 2x or more (`iter_frames`). Reference frames then differ slightly from the encoder's, so the
+difference can build up until the next keyframe: the worst frame is reported as well as the mean.
 """
 
 import argparse
@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,22 +23,17 @@ sys.path.insert(0, str(REPO))
 from montage import build  # noqa: E402
 
 from shot_model.shots import SplitSettings  # noqa: E402
-from shot_model.video import _small_bgr, analysis_size, probe_video  # noqa: E402
+from shot_model.video import analysis_size, iter_frames, probe_video  # noqa: E402
 
 
-def decode(video: Path, options: dict, keep: bool) -> tuple[float, list[np.ndarray]]:
-    """Seconds to decode every frame and scale it to the analysis size; the frames too when `keep`."""
-    width, height = analysis_size(probe_video(video), SplitSettings().decode_short_side)
+def decode(video: Path, skip_deblocking: bool, keep: bool) -> tuple[float, list[np.ndarray]]:
+    """Seconds to decode every frame at the analysis size, as the pipeline does; the frames too when `keep`."""
+    size = analysis_size(probe_video(video), SplitSettings().decode_short_side)
     frames = []
     start = time.perf_counter()
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.options = options
-        for frame in container.decode(stream):
-            small = _small_bgr(frame, width, height)
-            if keep:
-                frames.append(small.astype(np.int16))
+    for frame in iter_frames(video, size, skip_deblocking=skip_deblocking):
+        if keep:
+            frames.append(frame.bgr.astype(np.int16))
     return time.perf_counter() - start, frames
 
 
@@ -49,16 +43,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     videos = args.videos or [build(720)[0]]
-    skip = {"skip_loop_filter": "all"}
     for video in videos:
-        _, full = decode(video, {}, keep=True)
-        _, skipped = decode(video, skip, keep=True)
+        _, full = decode(video, False, keep=True)
+        _, skipped = decode(video, True, keep=True)
         per_frame = [float(np.abs(a - b).mean()) for a, b in zip(full, skipped)]
-        times = {"full": [], "skip": []}
+        times = {False: [], True: []}
         for _ in range(args.runs):  # alternate, so a busy moment hits both
-            times["full"].append(decode(video, {}, keep=False)[0])
-            times["skip"].append(decode(video, skip, keep=False)[0])
-        full_s, skip_s = statistics.median(times["full"]), statistics.median(times["skip"])
+            for skip in (False, True):
+                times[skip].append(decode(video, skip, keep=False)[0])
+        full_s, skip_s = statistics.median(times[False]), statistics.median(times[True])
         print(f"{video.name}: {len(full)} frames; median of {args.runs}: full decode {full_s:.2f} s, "
               f"loop filter skipped {skip_s:.2f} s ({100 * (1 - skip_s / full_s):.0f}% less); at the analysis size the "
               f"frames differ by {statistics.mean(per_frame):.2f} grey levels on average, {max(per_frame):.2f} on the worst frame")

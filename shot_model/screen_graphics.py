@@ -13,7 +13,7 @@ import string
 import cv2
 import numpy as np
 
-TICKER_SHARE = 0.6  # of clips with graphics: a lower-third bar with text, half of those scrolling
+TICKER_SHARE = 0.6  # of clips with graphics: a lower-third bar with text, half of those scrolling; a clip given none of the three gets one
 LOGO_SHARE = 0.5
 SUBTITLE_SHARE = 0.3
 SCROLL = (0.01, 0.08)  # ticker text travel per sampled frame, as a share of the frame width
@@ -54,39 +54,54 @@ def _blend(frame: np.ndarray, overlay: np.ndarray, top: int, left: int, opacity:
     frame[y0:y1, x0:x1] = (region * (1 - alpha) + piece[..., :3] * alpha).astype(np.uint8)
 
 
+def _draw_ticker(frames: np.ndarray, rng: np.random.Generator) -> None:
+    """A coloured bar across the lower third with text on it; half the time the text scrolls."""
+    height, width = frames.shape[1:3]
+    bar_height = max(6, int(height * rng.uniform(0.07, 0.16)))
+    top = int(height * rng.uniform(0.72, 0.93)) - bar_height // 2
+    bar = np.zeros((bar_height, width, 4), np.uint8)
+    bar[..., :3], bar[..., 3] = _colour(rng), 255
+    text = _text_strip(_random_text(rng, int(rng.integers(20, 60))), bar_height, _colour(rng), _colour(rng))
+    speed = rng.uniform(*SCROLL) * width if rng.random() < 0.5 else 0.0
+    start = int(rng.integers(-text.shape[1] // 2, width // 2))
+    opacity = rng.uniform(0.75, 1.0)
+    for index, frame in enumerate(frames):
+        _blend(frame, bar, top, 0, opacity)
+        _blend(frame, text, top, int(start - speed * index), opacity)
+
+
+def _draw_logo(frames: np.ndarray, rng: np.random.Generator) -> None:
+    """A few letters in a corner, on a box or bare, half see-through or not."""
+    height, width = frames.shape[1:3]
+    side = max(6, int(height * rng.uniform(0.08, 0.18)))
+    logo = _text_strip(_random_text(rng, int(rng.integers(2, 5))).strip() or "TV", side, _colour(rng), _colour(rng) if rng.random() < 0.5 else None)
+    top = int(rng.choice([0.04, 0.8]) * height)
+    left = int(rng.choice([0.03, 0.97]) * width) - (logo.shape[1] if rng.random() < 0.5 else 0)
+    opacity = rng.uniform(0.5, 1.0)
+    for frame in frames:
+        _blend(frame, logo, top, left, opacity)
+
+
+def _draw_subtitle(frames: np.ndarray, rng: np.random.Generator) -> None:
+    """A line of white text near the bottom, sometimes replaced by the next line part-way through the clip."""
+    height, width = frames.shape[1:3]
+    line_height = max(6, int(height * rng.uniform(0.05, 0.09)))
+    lines = [_text_strip(_random_text(rng, int(rng.integers(10, 30))), line_height, (255, 255, 255), None) for _ in range(2)]
+    switch = int(rng.integers(1, len(frames) + 1)) if rng.random() < 0.5 else len(frames)
+    top = int(height * rng.uniform(0.82, 0.9))
+    for index, frame in enumerate(frames):
+        line = lines[0] if index < switch else lines[1]
+        _blend(frame, line, top, (width - line.shape[1]) // 2, 1.0)
+
+
+# Each kind of graphic with the share of clips (among those given graphics) that get it.
+_GRAPHICS = ((_draw_ticker, TICKER_SHARE), (_draw_logo, LOGO_SHARE), (_draw_subtitle, SUBTITLE_SHARE))
+
+
 def add_screen_graphics(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """`frames` (time, height, width, 3) uint8 RGB with one or more graphics drawn on the screen. Returns a new array."""
-    count, height, width = frames.shape[:3]
     out = frames.copy()
-    kinds = [kind for kind, share in (("ticker", TICKER_SHARE), ("logo", LOGO_SHARE), ("subtitle", SUBTITLE_SHARE)) if rng.random() < share]
-    for kind in kinds or ["ticker"]:
-        if kind == "ticker":
-            bar_height = max(6, int(height * rng.uniform(0.07, 0.16)))
-            top = int(height * rng.uniform(0.72, 0.93)) - bar_height // 2
-            bar = np.zeros((bar_height, width, 4), np.uint8)
-            bar[..., :3], bar[..., 3] = _colour(rng), 255
-            text = _text_strip(_random_text(rng, int(rng.integers(20, 60))), bar_height, _colour(rng), _colour(rng))
-            scrolling = rng.random() < 0.5
-            speed = rng.uniform(*SCROLL) * width if scrolling else 0.0
-            start = int(rng.integers(-text.shape[1] // 2, width // 2))
-            opacity = rng.uniform(0.75, 1.0)
-            for index in range(count):
-                _blend(out[index], bar, top, 0, opacity)
-                _blend(out[index], text, top, int(start - speed * index), opacity)
-        elif kind == "logo":
-            side = max(6, int(height * rng.uniform(0.08, 0.18)))
-            logo = _text_strip(_random_text(rng, int(rng.integers(2, 5))).strip() or "TV", side, _colour(rng), _colour(rng) if rng.random() < 0.5 else None)
-            top = int(rng.choice([0.04, 0.8]) * height)
-            left = int(rng.choice([0.03, 0.97]) * width) - (logo.shape[1] if rng.random() < 0.5 else 0)
-            opacity = rng.uniform(0.5, 1.0)
-            for index in range(count):
-                _blend(out[index], logo, top, left, opacity)
-        else:  # subtitle: white text, sometimes a new line part-way through the clip
-            line_height = max(6, int(height * rng.uniform(0.05, 0.09)))
-            lines = [_text_strip(_random_text(rng, int(rng.integers(10, 30))), line_height, (255, 255, 255), None) for _ in range(2)]
-            switch = int(rng.integers(1, count + 1)) if rng.random() < 0.5 else count
-            top = int(height * rng.uniform(0.82, 0.9))
-            for index in range(count):
-                line = lines[0] if index < switch else lines[1]
-                _blend(out[index], line, top, (width - line.shape[1]) // 2, 1.0)
+    chosen = [draw for draw, share in _GRAPHICS if rng.random() < share] or [_draw_ticker]
+    for draw in chosen:
+        draw(out, rng)
     return out

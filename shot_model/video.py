@@ -77,7 +77,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         return VideoInfo(path, width, height, fps, num_frames, exact, duration, rotation, stream.codec_context.name)
 
 
-# Decode without the deblocking filter when the frames are shrunk at least this much (see iter_frames).
+# By default, decode without the deblocking filter when the frames are shrunk at least this much (see iter_frames).
 SKIP_DEBLOCKING_SHRINK = 2
 
 
@@ -87,13 +87,19 @@ def analysis_size(info: VideoInfo, short_side: int) -> tuple[int, int]:
     return max(2, round(info.width * scale / 2) * 2), max(2, round(info.height * scale / 2) * 2)
 
 
-def iter_frames(path: str | os.PathLike, size: tuple[int, int], threads: int = 0) -> Iterator[Frame]:
+def iter_frames(
+    path: str | os.PathLike, size: tuple[int, int], threads: int = 0, skip_deblocking: bool | None = None
+) -> Iterator[Frame]:
     """Decode every frame once, scaled to `size` = (width, height) in display orientation, as BGR.
 
     Arguments:
         path: the video file.
         size: output (width, height), as displayed (rotation already applied).
         threads: decoder threads; 0 lets FFmpeg choose.
+        skip_deblocking: leave out H.264/HEVC's deblocking filter; `None` decides by the shrink factor: skipped
+            when the frames shrink `SKIP_DEBLOCKING_SHRINK` times or more, where its effect averages away (720p to
+            144 lines: 0.9 grey levels on average, bench/decode_options.py) and 720p decodes about 10% faster.
+            Smaller video is decoded in full: cheap anyway, and there the blocks would show.
 
     Raises:
         VideoError: the file cannot be opened, or decoding fails part-way (the message gives the frame reached).
@@ -103,10 +109,9 @@ def iter_frames(path: str | os.PathLike, size: tuple[int, int], threads: int = 0
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame + slice threads: about twice the speed of the default on 2 cores
         stream.codec_context.thread_count = threads
-        if min(stream.width, stream.height) >= SKIP_DEBLOCKING_SHRINK * min(size):
-            # H.264/HEVC smooth block edges after decoding; shrunk 2x or more, that smoothing averages away (720p
-            # to 144 lines: 0.9 grey levels on average, bench/decode_options.py) and 720p decodes about 10% faster.
-            # Smaller video is decoded in full: cheap anyway, and there the blocks would show.
+        if skip_deblocking is None:
+            skip_deblocking = min(stream.width, stream.height) >= SKIP_DEBLOCKING_SHRINK * min(size)
+        if skip_deblocking:
             stream.codec_context.options = {"skip_loop_filter": "all"}
         start = stream.start_time if stream.start_time is not None else 0
         time_base = stream.time_base or Fraction(1, 1)

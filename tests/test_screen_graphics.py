@@ -26,9 +26,7 @@ def test_graphics_cover_a_band_or_corner_and_leave_the_clip_given_untouched():
 
 def test_a_scrolling_ticker_moves_across_a_still_shot_and_a_still_one_does_not(monkeypatch):
     # Only tickers, so what moves between frames is the ticker text.
-    monkeypatch.setattr(screen_graphics, "LOGO_SHARE", 0.0)
-    monkeypatch.setattr(screen_graphics, "SUBTITLE_SHARE", 0.0)
-    monkeypatch.setattr(screen_graphics, "TICKER_SHARE", 1.0)
+    monkeypatch.setattr(screen_graphics, "_GRAPHICS", ((screen_graphics._draw_ticker, 1.0),))
     clip = still_clip()
     moving = still = 0
     for seed in range(20):

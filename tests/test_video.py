@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from media_factory import audio_only_file, cut_video, grayscale_video, one_frame_video, rotated_video, truncated_copy
 
-from shot_model import video
 from shot_model.video import VideoError, VideoInfo, analysis_size, iter_frames, probe_video
 
 
@@ -98,22 +97,22 @@ def test_every_train_clip_decodes_completely(train_media):
         assert abs(decoded - info.num_frames) <= 1, path.name
 
 
-def _frames(path, short_side, limit=60):
+def _frames(path, short_side, skip_deblocking=None, limit=60):
     size = analysis_size(probe_video(path), short_side)
-    return np.stack([frame.bgr.astype(np.int16) for frame, _ in zip(iter_frames(path, size), range(limit))])
+    frames = iter_frames(path, size, skip_deblocking=skip_deblocking)
+    return np.stack([frame.bgr.astype(np.int16) for frame, _ in zip(frames, range(limit))])
 
 
-def test_deblocking_is_skipped_only_where_shrinking_averages_it_away(train_media, monkeypatch):
+def test_deblocking_is_skipped_only_where_shrinking_averages_it_away(train_media):
     small, large = train_media / "transnetv2pytorch__test.mp4", train_media / "pyscenedetect__testvideo.mp4"  # 160x90, 1280x720
-    default = {path: _frames(path, 144) for path in (small, large)}
-    monkeypatch.setattr(video, "SKIP_DEBLOCKING_SHRINK", 10**6)  # never skip: the full decode
-    full = {path: _frames(path, 144) for path in (small, large)}
     # Analysed at its own size, the small video gets every frame exactly as a full decode gives it...
-    np.testing.assert_array_equal(default[small], full[small])
-    # ...and the 720p one, shrunk 5x, stays within a grey level or two of it.
-    assert np.abs(default[large] - full[large]).mean(axis=(1, 2, 3)).max() < 2.0
-    monkeypatch.setattr(video, "SKIP_DEBLOCKING_SHRINK", 1)  # skipping at the small size would show
-    assert np.abs(_frames(small, 144) - full[small]).mean() > 0.5
+    np.testing.assert_array_equal(_frames(small, 144), _frames(small, 144, skip_deblocking=False))
+    # ...where skipping the filter would show...
+    assert np.abs(_frames(small, 144, skip_deblocking=True) - _frames(small, 144, skip_deblocking=False)).mean() > 0.5
+    # ...and the 720p one, shrunk 5x, skips it and stays within a grey level or two of a full decode.
+    default, full = _frames(large, 144), _frames(large, 144, skip_deblocking=False)
+    assert (default != full).any()
+    assert np.abs(default - full).mean(axis=(1, 2, 3)).max() < 2.0
 
 
 def _write(path, data):

@@ -61,7 +61,8 @@ def standing(report: dict) -> str:
         if lead >= CLEAR_LEAD_SHOTS and better_f1:
             sentences.append(f"On the hand-labelled dev set its {head} labels beat both baselines clearly: {lead} more of {count} shots right, and a higher macro-F1 ({figures}).")
         elif lead > 0 or better_f1:
-            shots = f"{lead} more of {count} shots right" if lead > 0 else f"as many of {count} shots right" if lead == 0 else f"{-lead} fewer of {count} shots right"
+            shots = f"{lead} more" if lead > 0 else "as many" if lead == 0 else f"{-lead} fewer"
+            shots += f" of {count} shots right"
             noise = ", within the dev set's noise" if lead < CLEAR_LEAD_SHOTS else ""
             sentences.append(
                 f"**On the hand-labelled dev set its {head} labels are level with the best baseline: {shots}, "

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from data.starter import composites
+from data.starter.camera_motion import cumulative_motion, summarize_path
 from data.starter.pose_scale import Body, body_from_landmarks, same_person, scale_in_window, window_scale
 from data.starter.pose_windows import pose_windows
 from data.starter.virtual_camera import OUTPUT_HEIGHT, Window
-from shot_model.video import probe_video
+from shot_model.video import iter_frames, probe_video
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -117,6 +118,9 @@ def write_teacher_folder(folder):
     for source, person in (("person.mp4", True), ("empty.mp4", False)):
         for index in frames:
             picture = np.full((HEIGHT, WIDTH, 3), (40, 120, 200) if person else (200, 160, 60), np.uint8)
+            if not person:  # a scene with texture (dark marks on a wall), so a pan across it can be seen
+                for x, y in np.random.default_rng(1).integers(0, (WIDTH, HEIGHT), (400, 2)):
+                    cv2.rectangle(picture, (int(x), int(y)), (int(x) + 9, int(y) + 6), (30, 30, 30), -1)
             name = f"{source[:-4]}__{index:06d}"
             if person:
                 mask = np.zeros((HEIGHT, WIDTH), np.uint8)
@@ -175,3 +179,40 @@ def test_a_background_window_keeps_clear_of_the_person_the_teacher_masked(tmp_pa
         top, bottom = window.cy - window.h / 2, window.cy + window.h / 2
         overlap = max(0, min(right, 681) - max(left, 600)) * max(0, min(bottom, 408) - max(top, 60))
         assert overlap <= 0.01 * window.h * window.h * composites.ASPECT + 2 * window.h  # 1% of the window, and rounding
+
+
+def test_follow_shots_pan_across_the_scene_while_the_person_holds_still_in_the_frame(tmp_path):
+    write_teacher_folder(tmp_path / "pose")
+    composites.write_composites(tmp_path / "pose", tmp_path / "follow", count=10, seed=0, other_labels=None, follow_share=1.0)
+    composites.write_composites(tmp_path / "pose", tmp_path / "still", count=10, seed=0, other_labels=None, follow_share=0.0)
+    for kind, movement in (("follow", "Motion"), ("still", "Static")):
+        with open(tmp_path / kind / "labels.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and all(row["movement"] == movement for row in rows)
+        assert all(("follow-shot" in row["recipe"]) == (movement == "Motion") for row in rows)
+        measurable = 0
+        for row in rows:
+            clip = tmp_path / kind / row["video"]
+            frames = [frame.bgr for frame in iter_frames(clip, (probe_video(clip).width, probe_video(clip).height))]
+            person = [np.argwhere(frame.min(axis=2) > 170) for frame in frames]  # the light grey figure
+            scene = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in frames]
+            masks = [np.where(frame.min(axis=2) > 170, 0, 255).astype(np.uint8) for frame in frames]
+            transforms, measured = cumulative_motion(scene, masks)
+            path = summarize_path(transforms, measured, (frames[0].shape[1], frames[0].shape[0]), 0, len(frames) - 1)
+            if path.reliable < 0.9:
+                continue  # a close-up filling the frame leaves too little scene to measure
+            measurable += 1
+            if movement == "Motion":
+                assert path.shift >= 0.1  # the scene slid at least 10% of the frame (the pan's least travel is 12%)
+            else:
+                assert path.shift < 0.01
+            if len(person[0]) and len(person[-1]):  # the figure stays where the framing put it, whatever the camera does
+                assert np.abs(person[0].mean(axis=0) - person[-1].mean(axis=0)).max() < 0.03 * OUTPUT_HEIGHT
+        assert measurable >= len(rows) // 2
+
+
+def test_without_follow_shots_the_composites_are_those_made_before_them(tmp_path):
+    write_teacher_folder(tmp_path / "pose")
+    stretches, pictures = composites.read_stretches(tmp_path / "pose"), composites.Pictures(tmp_path / "pose")
+    plans = composites.plan_composites(pictures, stretches, 10, seed=0)
+    assert all(plan.movement == "" and len({*plan.background_windows}) == 1 for plan in plans)

@@ -17,6 +17,12 @@ Both sources' cameras hold still and the background window is fixed, so the came
 no movement label (scale only). With "Static" on them, 2000 composites took the Static share of the data from 30%
 to 45%, and a model trained on it called 50 of 57 dev shots Static.
 
+With `--follow-share F` the composites carry movement labels too, Static and Motion in equal numbers by default
+(F = 0.5): a share F are **follow shots**, the camera panning across the background while the person stays where
+the framing puts them (Motion: LABELING.md lists "follows"), and the rest keep the fixed window (Static). Virtual
+pans over still stretches move everything in the picture, subject included; in a real follow shot the subject
+holds still in the frame and only the scene behind slides, which the model had never been shown.
+
     python -m data.starter.composites cache/pose --out cache/composites --count 2000 --with cache/starter-data-windows/labels.csv
 
 writes OUT/clips/cNNNNNN.mp4 and OUT/labels.csv (with `--with`, that file's rows too, paths made relative to OUT),
@@ -24,6 +30,7 @@ so `data.source: cache/composites/labels.csv` trains on both.
 """
 
 import argparse
+import math
 import csv
 import os
 from dataclasses import dataclass
@@ -36,13 +43,14 @@ from shot_model.configuration_shot_videomae import SCALE_LABELS
 from shot_model.synthetic import write_video
 
 from .build import LABEL_COLUMNS
+from .camera_motion import count_corners, motion_gray
 from .framing import largest_window_height
-from .planning import FRAMES_PER_CLIP, MIN_WINDOW_HEIGHT
+from .planning import FRAMES_PER_CLIP, MIN_MOVE_CORNERS, MIN_WINDOW_HEIGHT
 from .pose_scale import Body, clear_framings, same_person
 from .pose_windows import class_counts, frame_picture, read_teacher_folder, stretch_bodies
 from .realism import degrade, sample_degradation
 from .render import CLIP_FPS
-from .virtual_camera import OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, reduce_for, render_window, window_fits
+from .virtual_camera import EASINGS, OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, ease, reduce_for, render_window, window_fits
 
 ASPECT = OUTPUT_WIDTH / OUTPUT_HEIGHT
 # Whole-body height as a share of the frame for pasted whole bodies (LABELING.md: FS fills about half or more; LS is
@@ -56,6 +64,11 @@ BACKGROUND_PICKS = 20  # background stretches tried for one composite
 # A background window may show this much of a person (the teacher's mask): a scene is rarely quite empty, and a
 # second person as large as the pasted one would make the class ambiguous.
 MAX_PERSON_IN_BACKGROUND = 0.01
+# Follow shots: the background window pans this far (a share of its width, well past the guide's 5% Static line;
+# the build's pans travel 10-50%), mostly sideways as a camera following someone walking does.
+FOLLOW_TRAVEL = (0.12, 0.4)
+FOLLOW_SIDEWAYS_SHARE = 0.7  # the rest go in any direction (tilts, diagonals)
+FOLLOW_HEIGHT_SHARE = (0.3, 0.75)  # of the largest window: room for the pan inside the source frame
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,16 @@ class Pictures:
         return self._covers[key]
 
 
+def _nobody_in(covered: np.ndarray | None, window: Window) -> bool:
+    """Whether the teacher's person mask (`covered`, or None: nobody) covers at most MAX_PERSON_IN_BACKGROUND of the window."""
+    if covered is None:
+        return True
+    half_w = window.h * ASPECT / 2
+    left, top = int(window.cx - half_w), int(window.cy - window.h / 2)
+    inside = covered[max(top, 0):int(top + window.h), max(left, 0):int(left + 2 * half_w)]
+    return bool(inside.size) and (inside > 127).mean() <= MAX_PERSON_IN_BACKGROUND
+
+
 def background_window(pictures: Pictures, stretch: Stretch, rng: np.random.Generator) -> Window | None:
     """A random fixed window on the stretch that the teacher's person mask covers at most MAX_PERSON_IN_BACKGROUND of,
     in every frame (None if no such window was found)."""
@@ -135,18 +158,47 @@ def background_window(pictures: Pictures, stretch: Stretch, rng: np.random.Gener
         height = largest * rng.uniform(*BACKGROUND_HEIGHT_SHARE)
         half_w, half_h = height * ASPECT / 2, height / 2
         window = Window(rng.uniform(half_w, stretch.width - half_w + 1e-6), rng.uniform(half_h, stretch.height - half_h + 1e-6), height)
-        if covered is None:
-            return window
-        left, top = int(window.cx - half_w), int(window.cy - half_h)
-        inside = covered[max(top, 0):int(top + height), max(left, 0):int(left + 2 * half_w)]
-        if inside.size and (inside > 127).mean() <= MAX_PERSON_IN_BACKGROUND:
+        if _nobody_in(covered, window):
             return window
     return None
 
 
-def background_frames(pictures: Pictures, stretch: Stretch, window: Window, flip: bool) -> list[np.ndarray]:
-    """The stretch's 16 frames through one fixed window: a still camera on a scene with nobody in it."""
-    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index in stretch.frames]
+def background_pan(pictures: Pictures, stretch: Stretch, rng: np.random.Generator) -> list[Window] | None:
+    """A camera panning across the stretch: one window per frame, eased from a start to an end FOLLOW_TRAVEL of its
+    width away, every window inside the frame and free of the teacher's person, and the scene textured enough
+    (MIN_MOVE_CORNERS) for the pan to be visible: over a plain wall it would look like a still camera (None if no
+    such pan was found)."""
+    largest = largest_window_height(stretch.width, stretch.height, ASPECT)
+    covered = pictures.person_cover(stretch)
+    middle_gray = motion_gray(pictures.frame(stretch.source, stretch.frames[len(stretch.frames) // 2]))
+    factor = middle_gray.shape[1] / stretch.width
+    for _ in range(BACKGROUND_TRIES):
+        height = largest * rng.uniform(*FOLLOW_HEIGHT_SHARE)
+        angle = rng.choice([0.0, math.pi]) + rng.uniform(-0.25, 0.25) if rng.random() < FOLLOW_SIDEWAYS_SHARE else rng.uniform(0, 2 * math.pi)
+        travel = rng.uniform(*FOLLOW_TRAVEL) * height * ASPECT
+        dx, dy = travel * math.cos(angle), travel * math.sin(angle)
+        half_w, half_h = height * ASPECT / 2, height / 2
+        low_x, high_x = half_w + max(0.0, -dx), stretch.width - half_w - max(0.0, dx)
+        low_y, high_y = half_h + max(0.0, -dy), stretch.height - half_h - max(0.0, dy)
+        if low_x > high_x or low_y > high_y:
+            continue
+        start_x, start_y = rng.uniform(low_x, high_x), rng.uniform(low_y, high_y)
+        easing = EASINGS[rng.integers(len(EASINGS))]
+        progress = [ease(index / (len(stretch.frames) - 1), easing) for index in range(len(stretch.frames))]
+        windows = [Window(start_x + dx * p, start_y + dy * p, height) for p in progress]
+        checked = (windows[0], windows[len(windows) // 2], windows[-1])
+        if not all(window_fits(window, ASPECT, stretch.width, stretch.height) and _nobody_in(covered, window) for window in checked):
+            continue
+        middle = windows[len(windows) // 2]
+        if count_corners(middle_gray, factor, middle.cx, middle.cy, middle.h, ASPECT) >= MIN_MOVE_CORNERS:
+            return windows
+    return None
+
+
+def background_frames(pictures: Pictures, stretch: Stretch, windows: list[Window], flip: bool) -> list[np.ndarray]:
+    """The stretch's 16 frames, each through its window: a scene with nobody in it, seen by a still camera (one
+    window for all) or a panning one."""
+    frames = [render_window(pictures.frame(stretch.source, index), window, ASPECT) for index, window in zip(stretch.frames, windows)]
     return [frame[:, ::-1].copy() if flip else frame for frame in frames]
 
 
@@ -221,25 +273,30 @@ def blend(people: list[np.ndarray], masks: list[np.ndarray], backgrounds: list[n
 @dataclass(frozen=True)
 class Composite:
     """One planned clip: a person (through following `windows`, or pasted whole at `share` of the height) over a
-    background stretch seen through a fixed window."""
+    background stretch seen through `background_windows`, one per frame (all the same for a still camera)."""
 
     label: str
     person: Stretch
     background: Stretch
-    background_window: Window
+    background_windows: list[Window]
     flip: bool
     windows: list[Window] | None  # None: pasted whole body
     share: float | None
     seed: int
+    movement: str = ""  # "" (unlabelled), "Static" or "Motion" (a follow shot)
 
     def describe(self) -> str:
         placed = f"whole body {self.share:.2f} of the height" if self.windows is None else f"following window h={self.windows[len(self.windows) // 2].h:.0f}"
-        return f"composite {self.label} {placed} on {self.background.source}[{self.background.first}:{self.background.last + 1}]"
+        shot = "follow-shot " if self.movement == "Motion" else ""
+        return f"composite {self.label} {shot}{placed} on {self.background.source}[{self.background.first}:{self.background.last + 1}]"
 
 
-def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, seed: int) -> list[Composite]:
+def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, seed: int, follow_share: float | None = None) -> list[Composite]:
     """`count` composites, the classes in turn; for each, a person source drawn evenly among those that can give the
     class (so no person stands for a class), and a background from another source.
+
+    With `follow_share` every composite has a movement label: that share are follow shots (Motion), the rest
+    Static. Without it (None) the plans, random draws included, are exactly those of before follow shots existed.
 
     Raises:
         SystemExit: the stretches come from fewer than two sources (no background apart from the person).
@@ -278,14 +335,20 @@ def plan_composites(pictures: Pictures, stretches: list[Stretch], count: int, se
                 continue
             (person, windows), share = pick(framings[label]), None
         others = [stretch for stretch in stretches if stretch.source != person.source]
+        following = follow_share is not None and rng.random() < follow_share
         for _ in range(BACKGROUND_PICKS):
             background = others[rng.integers(len(others))]
-            background_at = background_window(pictures, background, rng)
+            if following:
+                background_at = background_pan(pictures, background, rng)
+            else:
+                fixed = background_window(pictures, background, rng)
+                background_at = None if fixed is None else [fixed] * len(background.frames)
             if background_at is not None:
                 break
         else:
             continue
-        plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), windows, share, int(rng.integers(2**31))))
+        movement = "" if follow_share is None else ("Motion" if following else "Static")
+        plans.append(Composite(label, person, background, background_at, bool(rng.random() < 0.5), windows, share, int(rng.integers(2**31)), movement))
     return plans
 
 
@@ -296,21 +359,21 @@ def render_composite(pictures: Pictures, plan: Composite) -> list[np.ndarray]:
         person = pasted_whole_body(pictures, plan.person, plan.share, rng)
     else:
         person = framed_person(pictures, plan.person, plan.windows)
-    frames = blend(*person, background_frames(pictures, plan.background, plan.background_window, plan.flip))
+    frames = blend(*person, background_frames(pictures, plan.background, plan.background_windows, plan.flip))
     return degrade(frames, sample_degradation(rng), rng)
 
 
-def write_composites(folder: Path, out: Path, count: int, seed: int, other_labels: Path | None) -> None:
+def write_composites(folder: Path, out: Path, count: int, seed: int, other_labels: Path | None, follow_share: float | None = None) -> None:
     """Plan, render and write `count` composites from the teacher folder, and OUT/labels.csv (plus `other_labels`' rows)."""
     stretches = read_stretches(folder)
     pictures = Pictures(folder)
-    plans = plan_composites(pictures, stretches, count, seed)
+    plans = plan_composites(pictures, stretches, count, seed, follow_share)
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows = []
     for index, plan in enumerate(plans):
         relative = f"clips/c{index:06d}.mp4"
         write_video(render_composite(pictures, plan), out / relative, fps=CLIP_FPS)
-        rows.append({"video": relative, "start": "", "end": "", "scale": plan.label, "movement": "",
+        rows.append({"video": relative, "start": "", "end": "", "scale": plan.label, "movement": plan.movement,
                      "source": f"{plan.person.source}[{plan.person.first}:{plan.person.last + 1}]", "recipe": plan.describe(),
                      "group": plan.person.source})
         if len(rows) % 250 == 0:
@@ -335,8 +398,12 @@ def main(argv=None) -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--with", dest="other_labels", type=Path, help="another labels.csv to include (e.g. the build's)")
+    parser.add_argument("--follow-share", type=float, default=None,
+                        help="give every composite a movement label: this share are follow shots (Motion), the rest Static")
     args = parser.parse_args(argv)
-    write_composites(args.folder, args.out, args.count, args.seed, args.other_labels)
+    if args.follow_share is not None and not 0 <= args.follow_share <= 1:
+        parser.error(f"--follow-share must be between 0 and 1, got {args.follow_share}")
+    write_composites(args.folder, args.out, args.count, args.seed, args.other_labels, args.follow_share)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ so `data.source: cache/composites/labels.csv` trains on both.
 """
 
 import argparse
-import math
 import csv
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +186,7 @@ def background_pan(pictures: Pictures, stretch: Stretch, rng: np.random.Generato
         easing = EASINGS[rng.integers(len(EASINGS))]
         progress = [ease(index / (len(stretch.frames) - 1), easing) for index in range(len(stretch.frames))]
         windows = [Window(start_x + dx * p, start_y + dy * p, height) for p in progress]
+        # The ends and the middle: the path is a straight line, and windows in between overlap these.
         checked = (windows[0], windows[len(windows) // 2], windows[-1])
         if not all(window_fits(window, ASPECT, stretch.width, stretch.height) and _nobody_in(covered, window) for window in checked):
             continue

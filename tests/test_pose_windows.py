@@ -211,7 +211,7 @@ def test_follow_shots_pan_across_the_scene_while_the_person_holds_still_in_the_f
         assert measurable >= len(rows) // 2
 
 
-def test_without_follow_shots_the_composites_are_those_made_before_them(tmp_path):
+def test_without_follow_shots_every_composite_keeps_a_still_camera_and_no_movement_label(tmp_path):
     write_teacher_folder(tmp_path / "pose")
     stretches, pictures = composites.read_stretches(tmp_path / "pose"), composites.Pictures(tmp_path / "pose")
     plans = composites.plan_composites(pictures, stretches, 10, seed=0)

@@ -118,9 +118,9 @@ def write_teacher_folder(folder):
     for source, person in (("person.mp4", True), ("empty.mp4", False)):
         for index in frames:
             picture = np.full((HEIGHT, WIDTH, 3), (40, 120, 200) if person else (200, 160, 60), np.uint8)
-            if not person:  # a scene with texture (dark marks on a wall), so a pan across it can be seen
-                for x, y in np.random.default_rng(1).integers(0, (WIDTH, HEIGHT), (400, 2)):
-                    cv2.rectangle(picture, (int(x), int(y)), (int(x) + 9, int(y) + 6), (30, 30, 30), -1)
+            # Texture (dark marks on a wall), so a pan across either scene can be seen.
+            for x, y in np.random.default_rng(1).integers(0, (WIDTH, HEIGHT), (400, 2)):
+                cv2.rectangle(picture, (int(x), int(y)), (int(x) + 9, int(y) + 6), (30, 30, 30), -1)
             name = f"{source[:-4]}__{index:06d}"
             if person:
                 mask = np.zeros((HEIGHT, WIDTH), np.uint8)
@@ -216,3 +216,19 @@ def test_without_follow_shots_every_composite_keeps_a_still_camera_and_no_moveme
     stretches, pictures = composites.read_stretches(tmp_path / "pose"), composites.Pictures(tmp_path / "pose")
     plans = composites.plan_composites(pictures, stretches, 10, seed=0)
     assert all(plan.movement == "" and len({*plan.background_windows}) == 1 for plan in plans)
+
+
+def test_a_follow_shot_pan_keeps_every_window_clear_of_the_person_the_teacher_masked(tmp_path):
+    write_teacher_folder(tmp_path / "pose")
+    stretches, pictures = composites.read_stretches(tmp_path / "pose"), composites.Pictures(tmp_path / "pose")
+    person_scene = next(stretch for stretch in stretches if stretch.source == "person.mp4")
+    rng = np.random.default_rng(0)
+    pans = [pan for pan in (composites.background_pan(pictures, person_scene, rng) for _ in range(30)) if pan is not None]
+    assert pans  # there is room to pan beside the figure (x 600-680)
+    for windows in pans:
+        assert abs(windows[-1].cx - windows[0].cx) + abs(windows[-1].cy - windows[0].cy) >= 0.12 * windows[0].h * composites.ASPECT
+        for window in windows:  # every frame's window, not only the ends
+            left, right = window.cx - window.h * composites.ASPECT / 2, window.cx + window.h * composites.ASPECT / 2
+            top, bottom = window.cy - window.h / 2, window.cy + window.h / 2
+            overlap = max(0, min(right, 681) - max(left, 600)) * max(0, min(bottom, 408) - max(top, 60))
+            assert overlap <= 0.01 * window.h * window.h * composites.ASPECT + 2 * window.h

@@ -21,7 +21,8 @@ With `--follow-share F` the composites carry movement labels too, Static and Mot
 (F = 0.5): a share F are **follow shots**, the camera panning across the background while the person stays where
 the framing puts them (Motion: LABELING.md lists "follows"), and the rest keep the fixed window (Static). Virtual
 pans over still stretches move everything in the picture, subject included; in a real follow shot the subject
-holds still in the frame and only the scene behind slides, which the model had never been shown.
+holds still in the frame and only the scene behind slides, which the renders never show (docs/benchmarks.md,
+section 13: tried in stages 1 and 3, not shipped).
 
     python -m data.starter.composites cache/pose --out cache/composites --count 2000 --with cache/starter-data-windows/labels.csv
 
@@ -50,7 +51,7 @@ from .pose_scale import Body, clear_framings, same_person
 from .pose_windows import class_counts, frame_picture, read_teacher_folder, stretch_bodies
 from .realism import degrade, sample_degradation
 from .render import CLIP_FPS
-from .virtual_camera import EASINGS, OUTPUT_HEIGHT, OUTPUT_WIDTH, Window, ease, reduce_for, render_window, window_fits
+from .virtual_camera import EASINGS, OUTPUT_HEIGHT, OUTPUT_WIDTH, CameraMove, Window, reduce_for, render_window, window_fits
 
 ASPECT = OUTPUT_WIDTH / OUTPUT_HEIGHT
 # Whole-body height as a share of the frame for pasted whole bodies (LABELING.md: FS fills about half or more; LS is
@@ -182,13 +183,11 @@ def background_pan(pictures: Pictures, stretch: Stretch, rng: np.random.Generato
         low_y, high_y = half_h + max(0.0, -dy), stretch.height - half_h - max(0.0, dy)
         if low_x > high_x or low_y > high_y:
             continue
-        start_x, start_y = rng.uniform(low_x, high_x), rng.uniform(low_y, high_y)
-        easing = EASINGS[rng.integers(len(EASINGS))]
-        progress = [ease(index / (len(stretch.frames) - 1), easing) for index in range(len(stretch.frames))]
-        windows = [Window(start_x + dx * p, start_y + dy * p, height) for p in progress]
-        # The ends and the middle: the path is a straight line, and windows in between overlap these.
-        checked = (windows[0], windows[len(windows) // 2], windows[-1])
-        if not all(window_fits(window, ASPECT, stretch.width, stretch.height) and _nobody_in(covered, window) for window in checked):
+        # Both ends inside the frame by construction, so every window of the straight path between them is too.
+        start = Window(rng.uniform(low_x, high_x), rng.uniform(low_y, high_y), height)
+        pan = CameraMove("pan", start, Window(start.cx + dx, start.cy + dy, height), ASPECT, EASINGS[rng.integers(len(EASINGS))])
+        windows = pan.windows(len(stretch.frames))
+        if not all(_nobody_in(covered, window) for window in windows):
             continue
         middle = windows[len(windows) // 2]
         if count_corners(middle_gray, factor, middle.cx, middle.cy, middle.h, ASPECT) >= MIN_MOVE_CORNERS:

@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install browser pose-teacher
+.PHONY: demo test lint install browser pose-teacher starter-code
 
 demo: $(INSTALLED)
 	$(BIN)/python app.py
 
-test: $(INSTALLED) browser
+test: lint browser
 	$(BIN)/python -m pytest
+
+# Style is checked by a tool, not by review: ruff's settings are in pyproject.toml.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
 
 # The browser test drives Debian's Chromium; install it where we can (root with apt), else that one test skips.
 browser:
@@ -27,7 +31,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-# The pose teacher of the starter's training data (data/starter/pose_teacher.py) runs in its own environment:
+# The pose teacher of the starter's training data (tools/starter_data/pose_teacher.py) runs in its own environment:
 # MediaPipe 0.10.14 carries its pose model in its wheel (0.10.35 no longer does; nothing is downloaded), and it
 # pins numpy<2 and protobuf<5, which the main environment cannot take. Only needed to rebuild the starter's data.
 POSE_VENV := cache/pose-venv
@@ -37,3 +41,8 @@ $(POSE_VENV)/.installed:
 	$(PYTHON) -m venv $(POSE_VENV)
 	$(POSE_VENV)/bin/python -m pip install --quiet "mediapipe==0.10.14" "numpy<2" "opencv-contrib-python<5"
 	touch $@
+
+# After editing shot_model/models/shot_videomae/: rewrite the starter's copies of the model code (what
+# trust_remote_code loads) and its card; the weights stay as they are.
+starter-code: $(INSTALLED)
+	$(BIN)/python -m tools.starter_data.publish --refresh-code checkpoints/shot-videomae-starter

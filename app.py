@@ -19,11 +19,11 @@ from transformers.utils import logging as transformers_logging
 
 from shot_model import AnalysisSettings, ModelLoadError, ShotClassifier, SplitSettings, VideoError, analyze_video, probe_video
 from shot_model.classifier import DEFAULT_MODEL
-from shot_model.exports import write_exports
-from shot_model.figures import share_chart, timeline_strip
-from shot_model.shot_clips import ClipExportError, export_shot_clips
+from shot_model.data.synthetic import demo_shots, make_video
+from shot_model.output.exports import write_exports
+from shot_model.output.figures import share_chart, timeline_strip
+from shot_model.output.shot_clips import ClipExportError, export_shot_clips
 from shot_model.shots import DETECTORS
-from shot_model.synthetic import demo_shots, make_video
 
 # Limits, checked before any heavy work; override with environment variables.
 MAX_UPLOAD_MB = int(os.environ.get("SHOT_MODEL_MAX_UPLOAD_MB", "500"))
@@ -125,8 +125,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
         release_freed_memory()
     progress(1, desc="Writing results")
     work_dir = new_work_dir()
-    config = classifier.config
-    downloads = write_exports(analysis, work_dir, ["json", "csv", "edl", "contact-sheet"], config.scale_labels, config.movement_labels)
+    downloads = write_exports(analysis, work_dir, ["json", "csv", "edl", "contact-sheet"])
     rows = [
         [
             p.shot.index,
@@ -134,18 +133,18 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
             row["end_timecode"],
             row["duration"],
             p.scale,
-            round(row["scale_confidence"], 2),
+            _two_digits(row["scale_confidence"]),
             p.movement,
-            round(row["movement_confidence"], 2),
+            _two_digits(row["movement_confidence"]),
         ]
         for p in analysis.shots
         for row in [p.to_row(analysis.fps)]
     ]
     gallery = [
-        (thumbnail[:, :, ::-1], f"#{p.shot.index} · {p.scale} {p.scale_confidence:.0%} · {p.movement} {p.movement_confidence:.0%}")
+        (thumbnail[:, :, ::-1], f"#{p.shot.index} · {p.caption(' · ')}")
         for p, thumbnail in zip(analysis.shots, analysis.thumbnails)
     ]
-    summary = analysis.summary(config.scale_labels, config.movement_labels)
+    summary = analysis.summary()
     headline = (
         f"**{summary.num_shots} shot{'' if summary.num_shots == 1 else 's'}** in {analysis.duration:.1f} s · average shot {summary.average_shot_seconds:.2f} s "
         f"(median {summary.median_shot_seconds:.2f} s) · model `{Path(analysis.model_id).name}`"
@@ -156,12 +155,17 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
         pd.DataFrame(rows, columns=TABLE_COLUMNS),
         gallery,
         timeline_strip(analysis),
-        share_chart(analysis, "scale", config.scale_labels, "Shot scale"),
-        share_chart(analysis, "movement", config.movement_labels, "Camera movement"),
+        share_chart(analysis, "scale", "Shot scale"),
+        share_chart(analysis, "movement", "Camera movement"),
         [str(path) for path in downloads.values()],
         state,
         None,
     )
+
+
+def _two_digits(confidence: float | None) -> float | None:
+    """A confidence for the table; empty for a head the model does not have."""
+    return None if confidence is None else round(confidence, 2)
 
 
 def play_shot(state: dict | None, event: gr.SelectData):

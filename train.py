@@ -23,10 +23,12 @@ from datasets import DatasetDict, load_from_disk
 from transformers import AutoVideoProcessor, get_scheduler
 
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, video_processor_for
-from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
-from shot_model.launching import make_accelerator
-from shot_model.metrics import head_metrics, plot_confusion
-from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, DataFormatError, ShotClipDataset, read_shot_csv, split_by_video
+from shot_model.data.dataset import ClipAugmentation, ShotClipDataset
+from shot_model.data.shot_table import MISSING_LABEL, DataFormatError, read_shot_csv, split_by_video
+from shot_model.evaluation.metrics import head_metrics, plot_confusion
+from shot_model.models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from shot_model.training.accelerator import make_accelerator
+from shot_model.training.config import ConfigError, read_run_config
 
 HEADS = ("scale", "movement")
 
@@ -49,8 +51,7 @@ class TrainingProgress:
 
 
 def load_config(path: Path) -> dict:
-    with open(path) as file:
-        config = yaml.safe_load(file)
+    config = read_run_config(path)
     for section in ("model", "data", "training", "output"):
         if section not in config:
             raise TrainingError(f"{path}: missing the `{section}:` section (see configs/debug.yaml for a complete example)")
@@ -64,7 +65,7 @@ def load_shot_tables(data: dict) -> DatasetDict:
         rows = read_shot_csv(source, SCALE_LABELS, MOVEMENT_LABELS)
         return split_by_video(rows, data.get("val_fraction", 0.1), data.get("test_fraction", 0.1), data.get("seed", 0))
     if not (source / "dataset_dict.json").is_file():
-        raise TrainingError(f"{source}: not a prepared dataset (no dataset_dict.json) nor a .csv; run `python -m data.prepare` first")
+        raise TrainingError(f"{source}: not a prepared dataset (no dataset_dict.json) nor a .csv; run `shot-model prepare` first")
     return load_from_disk(str(source))
 
 
@@ -76,7 +77,7 @@ def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
     """A new model from sizes, a pretrained backbone with new heads, or a saved shot model to fine-tune further."""
     heads = {"active_heads": model.get("active_heads", "both"), "head_dropout": model.get("head_dropout", 0.1)}
     heads.update(class_weights(model.get("class_weights"), train_table))
-    streams = {key: model[key] for key in STREAM_KEYS if key in model}
+    streams = {key: model[key] for key in STREAM_KEYS if model.get(key) is not None}  # null: as if unset
     if model.get("checkpoint"):
         saved = ShotVideoMAEConfig.from_pretrained(model["checkpoint"])
         loaded = ShotVideoMAEForShotClassification.from_pretrained(model["checkpoint"], use_safetensors=True, **heads, **streams)
@@ -86,7 +87,7 @@ def build_model(model: dict, train_table) -> ShotVideoMAEForShotClassification:
     if model.get("backbone"):
         return ShotVideoMAEForShotClassification.from_backbone(model["backbone"], **heads, **streams)
     # frame_differences is read beside the sizes or among them, as users put it.
-    settings = {"frame_differences": model.get("frame_differences", False), **streams, **model.get("size", {})}
+    settings = {"frame_differences": model.get("frame_differences") or False, **streams, **(model.get("size") or {})}
     new_model = ShotVideoMAEForShotClassification(ShotVideoMAEConfig(**settings, **heads))
     if new_model.config.appearance_stream:
         new_model.load_appearance_weights()  # ImageNet's; the rest starts from scratch
@@ -183,7 +184,9 @@ def build_optimizer(training: dict, groups: list[dict]) -> torch.optim.Optimizer
 
 def make_loader(table, video_processor, config: dict, train: bool, seed: int, clips_per_shot: int = 1) -> torch.utils.data.DataLoader:
     data, model_size = config["data"], config["model"].get("size", {})
-    augmentation = ClipAugmentation(**config["augmentation"]) if train and config.get("augmentation") else None
+    # A setting a variant took back out with null keeps ClipAugmentation's default.
+    settings = {key: value for key, value in (config.get("augmentation") or {}).items() if value is not None}
+    augmentation = ClipAugmentation(**settings) if train and settings else None
     dataset = ShotClipDataset(
         table,
         video_processor,
@@ -301,7 +304,7 @@ def train(config: dict, args) -> None:
 
     tables = load_shot_tables(config["data"])
     model = build_model(config["model"], tables["train"])
-    freeze(model, training.get("frozen", []))
+    freeze(model, training.get("frozen") or [])
     video_processor = video_processor_for(model.config)
     train_loader = make_loader(tables["train"], video_processor, config, train=True, seed=seed)
     val_split = "val" if len(tables.get("val", [])) else None
@@ -413,6 +416,8 @@ def save_model(accelerator, model, video_processor, folder: Path, eval_results: 
     unwrapped.save_pretrained(folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
     if accelerator.is_main_process:
         video_processor.save_pretrained(folder)
+        if config is not None:  # the resolved settings (bases merged in), so the run can be repeated from this file
+            (folder / "training_config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
 def evaluate_checkpoint(config: dict, args) -> None:
@@ -453,7 +458,7 @@ def main(argv=None) -> int:
             evaluate_checkpoint(config, args)
         else:
             train(config, args)
-    except (TrainingError, DataFormatError) as error:
+    except (TrainingError, DataFormatError, ConfigError) as error:
         print(f"train.py: {error}", file=sys.stderr)
         return 1
     return 0

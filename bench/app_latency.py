@@ -53,7 +53,7 @@ def main() -> None:
                 break
             except OSError:
                 if server.poll() is not None or time.perf_counter() - start > 300:
-                    raise RuntimeError("the app did not start")
+                    raise RuntimeError("the app did not start") from None
                 time.sleep(0.1)
         startup = time.perf_counter() - start
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)

@@ -50,7 +50,7 @@ def main() -> None:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the app did not start")
+                    raise RuntimeError("the app did not start") from None
                 time.sleep(0.2)
         warm = analyze(TRAIN / CLIPS[0])[0]  # loads the model: idle from here on means "ready"
         idle = process_memory_mb(server.pid, "VmRSS")

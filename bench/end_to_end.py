@@ -24,7 +24,7 @@ from montage import build  # noqa: E402
 from peak_rss import run_measured  # noqa: E402
 
 from shot_model import AnalysisSettings, ShotClassifier, analyze_video  # noqa: E402
-from shot_model.exports import write_exports  # noqa: E402
+from shot_model.output.exports import write_exports  # noqa: E402
 from shot_model.video import analysis_size, probe_video  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -62,7 +62,7 @@ def stage_split(video: Path, classifier: ShotClassifier) -> dict:
     total = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as out:
         export_start = time.perf_counter()
-        write_exports(analysis, out, ["json", "csv", "edl"], classifier.config.scale_labels, classifier.config.movement_labels)
+        write_exports(analysis, out, ["json", "csv", "edl"])
         export = time.perf_counter() - export_start
     return {**analysis.timings, "other": total - sum(analysis.timings.values()), "export": export}
 

@@ -19,7 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shot_model.synthetic import SyntheticShot, render_shot  # noqa: E402
+from shot_model.data.synthetic import SyntheticShot, render_shot  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "media" / "train"
 CACHE = REPO / "cache" / "bench"

@@ -1,46 +1,47 @@
 """shot-model: shot scale and camera movement for every shot of a video (MovieShots taxonomy).
 
-Importing the package registers the model with transformers' Auto classes.
+The names below load on first use, so `shot-model --help` answers without importing torch or transformers.
+Using any model name (or `ShotClassifier`) registers the model with transformers' Auto classes.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from transformers import AutoConfig, AutoModel
+# public name -> the module that defines it
+_EXPORTS = {
+    "ShotClassifier": "classifier",
+    "ModelLoadError": "classifier",
+    "MOVEMENT_LABELS": "models.shot_videomae",
+    "SCALE_LABELS": "models.shot_videomae",
+    "ShotVideoMAEConfig": "models.shot_videomae",
+    "ShotClassifierOutput": "models.shot_videomae",
+    "ShotVideoMAEForShotClassification": "models.shot_videomae",
+    "ShotVideoMAEPreTrainedModel": "models.shot_videomae",
+    "check_processor_matches": "models.shot_videomae",
+    "video_processor_for": "models.shot_videomae",
+    "AnalysisSettings": "pipeline",
+    "analyze_video": "pipeline",
+    "Shot": "results",
+    "ShotPrediction": "results",
+    "VideoAnalysis": "results",
+    "SplitSettings": "shots",
+    "detect_shots": "shots",
+    "VideoError": "video",
+    "VideoInfo": "video",
+    "probe_video": "video",
+}
 
-from .classifier import ModelLoadError, ShotClassifier
-from .configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS, ShotVideoMAEConfig
-from .modeling_shot_videomae import ShotClassifierOutput, ShotVideoMAEForShotClassification, ShotVideoMAEPreTrainedModel
-from .pipeline import AnalysisSettings, analyze_video
-from .processing_shot_videomae import check_processor_matches, video_processor_for
-from .results import Shot, ShotPrediction, VideoAnalysis
-from .shots import SplitSettings, detect_shots
-from .video import VideoError, VideoInfo, probe_video
+__all__ = sorted(_EXPORTS)
 
-AutoConfig.register(ShotVideoMAEConfig.model_type, ShotVideoMAEConfig, exist_ok=True)
-AutoModel.register(ShotVideoMAEConfig, ShotVideoMAEForShotClassification, exist_ok=True)
-# A saved folder then carries these classes' code and an `auto_map`, so `trust_remote_code=True` loads it anywhere.
-ShotVideoMAEConfig.register_for_auto_class("AutoConfig")
-ShotVideoMAEForShotClassification.register_for_auto_class("AutoModel")
 
-__all__ = [
-    "AnalysisSettings",
-    "ModelLoadError",
-    "MOVEMENT_LABELS",
-    "SCALE_LABELS",
-    "Shot",
-    "ShotClassifier",
-    "ShotClassifierOutput",
-    "ShotPrediction",
-    "ShotVideoMAEConfig",
-    "ShotVideoMAEForShotClassification",
-    "ShotVideoMAEPreTrainedModel",
-    "SplitSettings",
-    "VideoAnalysis",
-    "VideoError",
-    "VideoInfo",
-    "analyze_video",
-    "check_processor_matches",
-    "detect_shots",
-    "probe_video",
-    "video_processor_for",
-]
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'shot_model' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

@@ -3,11 +3,12 @@
 `ShotClassifier` is what the pipeline, the CLI and the app hold: load it once per process, call `classify` often.
 """
 
-from dataclasses import dataclass
-from pathlib import Path
-
+import functools
+import hashlib
 import json
 import socket
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
@@ -16,10 +17,9 @@ from huggingface_hub import constants, snapshot_download
 from safetensors import SafetensorError
 from transformers import AutoVideoProcessor
 
-from . import __version__
-from .configuration_shot_videomae import CONFIG_FORMAT_VERSION, ShotVideoMAEConfig
-from .modeling_shot_videomae import ShotVideoMAEForShotClassification
-from .processing_shot_videomae import check_processor_matches
+from .models.shot_videomae.configuration_shot_videomae import CONFIG_FORMAT_VERSION, ShotVideoMAEConfig
+from .models.shot_videomae.modeling_shot_videomae import ShotVideoMAEForShotClassification
+from .models.shot_videomae.processing_shot_videomae import check_processor_matches
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO_ROOT / "checkpoints" / "shot-videomae-starter"
@@ -155,10 +155,14 @@ class ShotClassifier:
     def config(self):
         return self.model.config
 
-    @property
-    def version(self) -> str:
-        """The package version that made the predictions: results from different versions may differ."""
-        return __version__
+    @functools.cached_property
+    def weights_fingerprint(self) -> str:
+        """sha256 of the weights' bytes (12 hex digits): names the model that made a result, wherever it was loaded from."""
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.model.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        return digest.hexdigest()[:12]
 
     @torch.inference_mode()
     def classify(self, clips: list[np.ndarray], batch_size: int = 16) -> list[ClipProbabilities]:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from .classifier import ShotClassifier, average_probabilities
 from .results import Shot, ShotPrediction, VideoAnalysis
 from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
-from .shots import ShotSplitter, SplitSettings, video_end_time
+from .shots import ShotStream, SplitSettings
 from .video import VideoInfo, analysis_size, iter_frames, probe_video
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
@@ -42,7 +42,7 @@ class AnalysisSettings:
 
 
 class StageClock:
-    """Seconds spent in each stage of an analysis, for the benchmarks and `--profile`."""
+    """Seconds spent in each stage of an analysis: the `timings` of every result, which the benchmarks print."""
 
     STAGES = ("decode", "split", "sample", "classify")
 
@@ -112,7 +112,7 @@ def analyze_video(
     path = str(path)
     info = info or probe_video(path)
     config = classifier.config
-    splitter = ShotSplitter(settings.split, info.fps)
+    shot_stream = ShotStream(settings.split, info.fps)
     buffer = ShotFrameBuffer(capacity=max(96, 4 * config.num_frames * settings.clips_per_shot))
     predictions: list[ShotPrediction] = []
 
@@ -125,22 +125,17 @@ def analyze_video(
 
     clock = StageClock()
     queue = _ShotQueue(classifier, settings, record, clock)
-    frame_times: list[float] = []
-    shot_starts = [0]
     thumbnails = []
 
-    def close_shot(end_frame: int, end_time: float) -> None:
-        start = shot_starts[-1]
-        shot = Shot(len(shot_starts) - 1, start, end_frame, frame_times[start], end_time)
+    def sample(shot: Shot) -> None:
         with clock.timing("sample"):
-            frames = buffer.pop_before(end_frame)
-            thumbnails.append(nearest_frames(frames, [(start + end_frame) // 2])[0].bgr)
+            frames = buffer.pop_before(shot.end_frame)
+            thumbnails.append(nearest_frames(frames, [(shot.start_frame + shot.end_frame) // 2])[0].bgr)
             clips = [
                 rgb_clip(nearest_frames(frames, indices))
-                for indices in clip_frame_indices(start, end_frame, config.num_frames, settings.clips_per_shot)
+                for indices in clip_frame_indices(shot.start_frame, shot.end_frame, config.num_frames, settings.clips_per_shot)
             ]
         queue.add(shot, clips)
-        shot_starts.append(end_frame)
 
     frames = iter_frames(path, analysis_size(info, settings.split.decode_short_side))
     while True:
@@ -148,31 +143,30 @@ def analyze_video(
             frame = next(frames, None)
         if frame is None:
             break
-        frame_times.append(frame.time)
         with clock.timing("sample"):
             buffer.add(frame)
         with clock.timing("split"):
-            cuts = splitter.push(frame)
-        for cut in cuts:
-            close_shot(cut, frame_times[cut])
+            finished = shot_stream.push(frame)
+        for shot in finished:
+            sample(shot)
         if progress is not None and frame.index % 50 == 0:
             progress("frames", frame.index, info.num_frames)
     with clock.timing("split"):
-        cuts = splitter.finish()
-    for cut in cuts:
-        close_shot(cut, frame_times[cut])
-    end_time = video_end_time(frame_times, info.fps)
-    close_shot(len(frame_times), end_time)
+        finished = shot_stream.finish()
+    for shot in finished:
+        sample(shot)
     queue.flush()
     return VideoAnalysis(
         file=path,
         fps=info.fps,
-        num_frames=len(frame_times),
-        duration=end_time,
+        num_frames=len(shot_stream.frame_times),
+        duration=shot_stream.end_time,
         width=info.width,
         height=info.height,
         model_id=classifier.model_id,
-        model_version=classifier.version,
+        model_weights=classifier.weights_fingerprint,
+        scale_labels=list(config.scale_labels),
+        movement_labels=list(config.movement_labels),
         shots=predictions,
         settings=asdict(settings),
         thumbnails=thumbnails,

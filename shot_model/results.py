@@ -5,6 +5,8 @@ Plain dataclasses, so results serialise to JSON and CSV without a schema of thei
 
 from dataclasses import asdict, dataclass, field
 
+from . import __version__
+
 
 def timecode(seconds: float, fps: float) -> str:
     """`HH:MM:SS:FF` (non-drop-frame) for a time in seconds at a frame rate, as editors show it."""
@@ -56,6 +58,14 @@ class ShotPrediction:
     def movement_confidence(self) -> float | None:
         return self.movement_probs[self.movement] if self.movement else None
 
+    def caption(self, separator: str = " | ") -> str:
+        """Both labels with their confidences, as people read them (`MS 83% | Static 47%`); a head the model does
+        not have shows as a dash."""
+        return separator.join(
+            f"{label} {confidence:.0%}" if label else "-"
+            for label, confidence in ((self.scale, self.scale_confidence), (self.movement, self.movement_confidence))
+        )
+
     def to_row(self, fps: float) -> dict:
         """A flat dict for tables (CSV, the app): times as seconds and timecodes, labels with confidences."""
         shot = self.shot
@@ -97,7 +107,7 @@ class AnalysisSummary:
 
 @dataclass
 class VideoAnalysis:
-    """Everything known about one analysed video."""
+    """Everything known about one analysed video, including the model's label lists, so it describes itself."""
 
     file: str
     fps: float
@@ -106,7 +116,11 @@ class VideoAnalysis:
     width: int
     height: int
     model_id: str
-    model_version: str
+    # A fingerprint of the weights that made the predictions (sha256 of their bytes, 12 hex digits): two results
+    # with the same fingerprint came from the same model, whatever folder or Hub id it was loaded from.
+    model_weights: str
+    scale_labels: list[str]
+    movement_labels: list[str]
     shots: list[ShotPrediction] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     # One small BGR frame from the middle of each shot, for galleries and contact sheets; not serialised.
@@ -114,18 +128,19 @@ class VideoAnalysis:
     # Seconds spent decoding, splitting, sampling and classifying.
     timings: dict = field(default_factory=dict, compare=False)
 
-    def summary(self, scale_labels: list[str], movement_labels: list[str]) -> AnalysisSummary:
+    def summary(self) -> AnalysisSummary:
         durations = sorted(prediction.shot.duration for prediction in self.shots)
         return AnalysisSummary(
             num_shots=len(self.shots),
             average_shot_seconds=sum(durations) / len(durations) if durations else 0.0,
             median_shot_seconds=_median(durations),
-            scale_shares=self.shares("scale", scale_labels),
-            movement_shares=self.shares("movement", movement_labels),
+            scale_shares=self.shares("scale"),
+            movement_shares=self.shares("movement"),
         )
 
-    def shares(self, head: str, labels: list[str]) -> list[ShareOfShots]:
+    def shares(self, head: str) -> list[ShareOfShots]:
         """How each label of `head` ("scale" or "movement") shares the video, by shot count and screen time."""
+        labels = self.scale_labels if head == "scale" else self.movement_labels
         label_of = (lambda prediction: prediction.scale) if head == "scale" else (lambda prediction: prediction.movement)
         total_shots = len(self.shots) or 1
         total_seconds = sum(prediction.shot.duration for prediction in self.shots) or 1.0
@@ -144,7 +159,7 @@ class VideoAnalysis:
             )
         return shares
 
-    def to_dict(self, scale_labels: list[str], movement_labels: list[str]) -> dict:
+    def to_dict(self) -> dict:
         """The full result as JSON-ready data: video facts, model, settings, summary, and every shot."""
         return {
             "file": self.file,
@@ -153,15 +168,34 @@ class VideoAnalysis:
             "duration": round(self.duration, 3),
             "width": self.width,
             "height": self.height,
-            "model": {"id": self.model_id, "version": self.model_version},
+            "model": {"id": self.model_id, "weights_sha256": self.model_weights},
+            "labels": {"scale": list(self.scale_labels), "movement": list(self.movement_labels)},
+            "shot_model_version": __version__,
             "settings": self.settings,
             "timings": self.timings,
-            "summary": asdict(self.summary(scale_labels, movement_labels)),
-            "shots": [
-                {**prediction.to_row(self.fps), "scale_probs": prediction.scale_probs, "movement_probs": prediction.movement_probs}
-                for prediction in self.shots
-            ],
+            "summary": asdict(self.summary()),
+            "shots": [shot_record(prediction, self.fps) for prediction in self.shots],
         }
+
+
+def shot_record(prediction: ShotPrediction, fps: float) -> dict:
+    """One shot as JSON-ready data: its row plus every class probability."""
+    return {**prediction.to_row(fps), "scale_probs": prediction.scale_probs, "movement_probs": prediction.movement_probs}
+
+
+def table_rows(document: dict) -> list[dict]:
+    """One flat row a shot (file, times, labels, confidences, `scale_p_CS`-style probability columns, one for every
+    class of the model) from an analysis as `VideoAnalysis.to_dict` gives it: the one schema of every per-shot table,
+    the per-video CSV and the batch table alike."""
+    labels = document["labels"]
+    rows = []
+    for shot in document["shots"]:
+        row = {"file": document["file"], "fps": document["fps"]}
+        row.update({key: value for key, value in shot.items() if not key.endswith("_probs")})
+        for head in ("scale", "movement"):
+            row.update({f"{head}_p_{label}": round(shot[f"{head}_probs"].get(label, 0.0), 4) for label in labels[head]})
+        rows.append(row)
+    return rows
 
 
 def _rounded(value: float | None) -> float | None:

@@ -102,6 +102,12 @@ class ShotSplitter:
         return accepted
 
 
+def make_shot(index: int, start: int, end: int, frame_times: list[float], end_time: float) -> Shot:
+    """Shot number `index`, frames `[start, end)`: it starts when frame `start` is shown and ends when frame `end`
+    is (or at `end_time`, the end of the video, when no frame follows)."""
+    return Shot(index, start, end, frame_times[start], frame_times[end] if end < len(frame_times) else end_time)
+
+
 def shots_from_cuts(cuts: list[int], num_frames: int, frame_times: list[float], end_time: float) -> list[Shot]:
     """Shots tiling frames `[0, num_frames)` split at `cuts`; times come from each shot's first frame.
 
@@ -113,16 +119,40 @@ def shots_from_cuts(cuts: list[int], num_frames: int, frame_times: list[float], 
     """
     starts = [0, *cuts]
     ends = [*cuts, num_frames]
-    return [
-        Shot(
-            index=index,
-            start_frame=start,
-            end_frame=end,
-            start_time=frame_times[start],
-            end_time=frame_times[end] if end < num_frames else end_time,
-        )
-        for index, (start, end) in enumerate(zip(starts, ends))
-    ]
+    return [make_shot(index, start, end, frame_times[:num_frames], end_time) for index, (start, end) in enumerate(zip(starts, ends))]
+
+
+class ShotStream:
+    """Frames in, finished shots out, as the video streams past: the one splitting loop that `detect_shots` and the
+    pipeline share. A video without a cut is one shot."""
+
+    def __init__(self, settings: SplitSettings, fps: float):
+        self.fps = fps
+        self.splitter = ShotSplitter(settings, fps)
+        self.frame_times: list[float] = []
+        self._start = 0
+        self._count = 0
+
+    def push(self, frame: Frame) -> list[Shot]:
+        """Take the next frame; return the shots its confirmed cuts close (usually none)."""
+        self.frame_times.append(frame.time)
+        return self._close_at(self.splitter.push(frame))
+
+    def finish(self) -> list[Shot]:
+        """The last shots, up to the end of the video."""
+        return [*self._close_at(self.splitter.finish()), self._shot(len(self.frame_times))]
+
+    @property
+    def end_time(self) -> float:
+        return video_end_time(self.frame_times, self.fps)
+
+    def _close_at(self, cuts: list[int]) -> list[Shot]:
+        return [self._shot(cut) for cut in cuts]
+
+    def _shot(self, end: int) -> Shot:
+        shot = make_shot(self._count, self._start, end, self.frame_times, self.end_time)
+        self._start, self._count = end, self._count + 1
+        return shot
 
 
 def detect_shots(path: str | os.PathLike, settings: SplitSettings = SplitSettings()) -> list[Shot]:
@@ -139,13 +169,11 @@ def detect_shots(path: str | os.PathLike, settings: SplitSettings = SplitSetting
         VideoError: the file is not a readable video.
     """
     info = probe_video(path)
-    splitter = ShotSplitter(settings, info.fps)
-    cuts, frame_times = [], []
+    stream = ShotStream(settings, info.fps)
+    shots = []
     for frame in iter_frames(path, analysis_size(info, settings.decode_short_side)):
-        frame_times.append(frame.time)
-        cuts += splitter.push(frame)
-    cuts += splitter.finish()
-    return shots_from_cuts(cuts, len(frame_times), frame_times, video_end_time(frame_times, info.fps))
+        shots += stream.push(frame)
+    return shots + stream.finish()
 
 
 def video_end_time(frame_times: list[float], fps: float) -> float:

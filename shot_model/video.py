@@ -21,6 +21,11 @@ class VideoError(Exception):
         self.path, self.reason = str(path), reason
 
 
+def failure_reason(error: Exception) -> str:
+    """What went wrong with one file, without its name (a VideoError's message starts with it)."""
+    return error.reason if isinstance(error, VideoError) else str(error)
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What the container says about a video's picture, before decoding it.

@@ -5,7 +5,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from shot_model.synthetic import SyntheticShot, make_video, render_shot, write_video
+from shot_model.data.synthetic import SyntheticShot, make_video, render_shot, write_video
 
 
 def cut_video(path: Path, lengths=(40, 30, 50), moves=None, width=320, height=180, fps=25.0) -> list[int]:

@@ -157,3 +157,19 @@ def test_eight_clients_at_once_and_a_bad_upload(served_app, train_media, tiny_mo
         assert results[name] == alone[name], name
     assert isinstance(bad_result, Exception) and "bad.mp4: not a readable video" in str(bad_result)
     assert len(analyze(Client(url, verbose=False), train_media / clips[0], tiny_model_dir)[1]["data"]) == len(alone[clips[0]])
+
+
+def test_a_single_head_model_shows_dashes_for_the_head_it_lacks(served_app, tmp_path, train_media):
+    # The output of configs/starter-movement.yaml has only a movement head: the app shows its answers and leaves
+    # scale empty instead of failing on a missing confidence.
+    from conftest import tiny_config
+
+    from shot_model import ShotVideoMAEForShotClassification, video_processor_for
+
+    model = ShotVideoMAEForShotClassification(tiny_config(image_size=64, active_heads="movement"))
+    model.save_pretrained(tmp_path / "movement-only")
+    video_processor_for(model.config).save_pretrained(tmp_path / "movement-only")
+    _, client = served_app
+    headline, table, gallery, *_ = analyze(client, train_media / "ghost_nggyup_musicvideo.mp4", tmp_path / "movement-only")
+    assert table["data"] and all(row[4] is None and row[5] is None and row[6] in {"Static", "Motion", "Push", "Pull"} for row in table["data"])
+    assert all(item["caption"].split(" · ")[1] == "-" for item in gallery), gallery[0]

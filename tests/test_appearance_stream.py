@@ -13,7 +13,7 @@ from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 import train
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, check_processor_matches, video_processor_for
-from shot_model.appearance_stream import (
+from shot_model.models.shot_videomae.appearance_stream import (
     EfficientNetLite0Features,
     MissingPretrainedWeights,
     appearance_frame_indices,

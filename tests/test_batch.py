@@ -14,7 +14,6 @@ from media_factory import cut_video
 from shot_model.cli import main
 
 
-
 @pytest.fixture
 def video_folder(tmp_path):
     folder = tmp_path / "ads"

@@ -9,9 +9,9 @@ import torch
 from conftest import tiny_config
 
 import train
-from data.starter.virtual_camera import Window, render_window
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, video_processor_for
-from shot_model.camera_motion_stream import SUMMARY_FEATURES, camera_motion_feature_count, camera_motion_features
+from shot_model.models.shot_videomae.camera_motion_stream import SUMMARY_FEATURES, camera_motion_feature_count, camera_motion_features
+from tools.starter_data.virtual_camera import Window, render_window
 
 FRAMES = 8
 STEP = 0.02  # of the window, between consecutive frames

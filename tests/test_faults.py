@@ -9,8 +9,8 @@ import pytest
 from media_factory import cut_video
 
 from shot_model import AnalysisSettings, VideoError, analyze_video
-from shot_model import exports as exports_module
 from shot_model.cli import main
+from shot_model.output import files as output_files
 
 
 def test_video_truncated_while_being_read_names_the_file(tmp_path, tiny_classifier):
@@ -65,7 +65,7 @@ def test_disk_full_leaves_no_file_that_looks_complete(tmp_path, tiny_model_dir, 
 
         return Full()
 
-    monkeypatch.setattr(exports_module.os, "fdopen", full_disk)
+    monkeypatch.setattr(output_files.os, "fdopen", full_disk)
     assert main(["analyze", str(video), "--out", str(out), "--model", str(tiny_model_dir), "--quiet"]) == 1
     assert "No space left on device" in capsys.readouterr().err
     left = sorted(path.name for path in out.iterdir())
@@ -79,15 +79,15 @@ def test_long_analysis_writes_shots_as_it_goes_and_cleans_up_when_done(tmp_path,
     cut_video(video, lengths=(40,) * 6)
     out = tmp_path / "out"
     seen_midway = []
-    real_add = exports_module.IncrementalShotLog.add
+    real_add = output_files.IncrementalShotLog.add
 
-    def add_and_peek(self, prediction, fps):
-        real_add(self, prediction, fps)
+    def add_and_peek(self, prediction):
+        real_add(self, prediction)
         lines = self.path.read_text().splitlines()
         seen_midway.append(len(lines) - 1)
         assert json.loads(lines[0])["status"].startswith("incomplete")
 
-    monkeypatch.setattr(exports_module.IncrementalShotLog, "add", add_and_peek)
+    monkeypatch.setattr(output_files.IncrementalShotLog, "add", add_and_peek)
     assert main(["analyze", str(video), "--out", str(out), "--model", str(tiny_model_dir), "--quiet", "--batch-size", "1"]) == 0
     assert seen_midway == [1, 2, 3, 4, 5, 6], "each shot is on disk as soon as it is classified"
     assert sorted(path.name for path in out.iterdir()) == ["long.shots.csv", "long.shots.edl", "long.shots.json"]

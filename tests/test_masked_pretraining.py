@@ -7,7 +7,7 @@ from conftest import tiny_config
 
 import train
 from shot_model import ShotVideoMAEForShotClassification
-from shot_model.masked_pretraining import config_from_yaml, decode_clips, main, pretrain, tube_mask
+from shot_model.training.masked_pretraining import config_from_yaml, decode_clips, main, pretrain, tube_mask
 
 
 def test_tube_mask_hides_the_same_patches_in_every_time_slot():
@@ -95,8 +95,8 @@ def test_the_command_line_says_what_is_wrong_with_its_inputs(tmp_path, capsys):
 
 
 def test_only_pretraining_takes_rows_without_labels(tmp_path):
-    from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
-    from shot_model.shot_dataset import DataFormatError, read_shot_csv
+    from shot_model.data.shot_table import DataFormatError, read_shot_csv
+    from shot_model.models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
 
     listing = tmp_path / "footage.csv"
     listing.write_text("video,start,end,scale,movement\nclip.mp4,1.0,2.5,,\n")

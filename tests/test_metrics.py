@@ -2,8 +2,8 @@
 
 import pytest
 
-from shot_model.metrics import head_metrics
-from shot_model.shot_dataset import MISSING_LABEL
+from shot_model.data.shot_table import MISSING_LABEL
+from shot_model.evaluation.metrics import head_metrics
 
 CLASSES = ["ECS", "CS", "MS"]
 

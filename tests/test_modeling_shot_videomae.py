@@ -13,7 +13,7 @@ from conftest import tiny_config
 from transformers import AutoConfig, AutoModel, AutoVideoProcessor, VideoMAEConfig, VideoMAEForPreTraining, VideoMAEModel
 
 from shot_model import ShotVideoMAEConfig, ShotVideoMAEForShotClassification, check_processor_matches, video_processor_for
-from shot_model.modeling_shot_videomae import with_frame_differences
+from shot_model.models.shot_videomae.modeling_shot_videomae import with_frame_differences
 
 
 def clips(config, batch=2, seed=0):
@@ -265,13 +265,15 @@ def test_push_to_hub_uploads_weights_code_processor_and_our_card(model, tmp_path
     assert json.loads(uploaded["files"]["config.json"])["auto_map"]["AutoModel"].endswith("ShotVideoMAEForShotClassification")
 
 
-def test_the_shipped_starter_carries_the_packages_own_code():
-    # save_pretrained copies the model's .py files beside the weights (what trust_remote_code loads); the starter
-    # in the repo must be republished (data/starter/publish.py) whenever the package's copy changes.
+def test_the_shipped_starter_carries_the_packages_own_code(tmp_path):
+    # save_pretrained copies the model's .py files beside the weights (what trust_remote_code loads); after editing
+    # shot_model/models/shot_videomae/, `make starter-code` refreshes the starter's copies.
     starter = Path(__file__).resolve().parents[1] / "checkpoints" / "shot-videomae-starter"
-    package = Path(__file__).resolve().parents[1] / "shot_model"
-    for name in ("configuration_shot_videomae.py", "modeling_shot_videomae.py", "model_card.py", "appearance_stream.py", "camera_motion_stream.py"):
-        assert (starter / name).read_text() == (package / name).read_text(), f"{starter / name} is stale: republish the starter"
+    ShotVideoMAEForShotClassification(tiny_config()).save_pretrained(tmp_path)
+    copied = sorted(path.name for path in tmp_path.glob("*.py"))
+    assert copied == sorted(path.name for path in starter.glob("*.py"))
+    for name in copied:
+        assert (starter / name).read_text() == (tmp_path / name).read_text(), f"{starter / name} is stale: run `make starter-code`"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from shot_model.moving_subject import paste_moving_subject
+from shot_model.data.augmentation.moving_subject import paste_moving_subject
 
 
 def still_clip(count=8, height=72, width=128) -> np.ndarray:

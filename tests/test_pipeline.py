@@ -8,7 +8,7 @@ import pytest
 from media_factory import cut_video, one_frame_video
 
 from shot_model import AnalysisSettings, SplitSettings, analyze_video
-from shot_model.exports import FORMATS, to_csv, to_edl, write_exports
+from shot_model.output.exports import FORMATS, to_csv, to_edl, write_exports
 from shot_model.sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames
 from shot_model.video import Frame
 
@@ -94,13 +94,15 @@ def test_exports_carry_every_shot(tmp_path, tiny_classifier):
     path = tmp_path / "cuts.mp4"
     cut_video(path, lengths=(30, 40))
     analysis = analyze_video(path, tiny_classifier)
-    labels = tiny_classifier.config.scale_labels, tiny_classifier.config.movement_labels
-    written = write_exports(analysis, tmp_path / "out", FORMATS, *labels)
+    written = write_exports(analysis, tmp_path / "out", FORMATS)
     assert sorted(written) == sorted(FORMATS)
     document = json.loads(written["json"].read_text())
     assert [shot["start_frame"] for shot in document["shots"]] == [0, 30]
     assert document["summary"]["num_shots"] == 2 and document["model"]["id"] == tiny_classifier.model_id
-    rows = list(csv.DictReader(io.StringIO(to_csv(analysis, *labels))))
+    # The result names its labels and the weights that made it, not just where they were loaded from.
+    assert document["labels"]["scale"] == list(tiny_classifier.config.scale_labels)
+    assert document["model"]["weights_sha256"] == tiny_classifier.weights_fingerprint and len(tiny_classifier.weights_fingerprint) == 12
+    rows = list(csv.DictReader(io.StringIO(to_csv(analysis))))
     assert [row["start_timecode"] for row in rows] == ["00:00:00:00", "00:00:01:05"]
     assert float(rows[1]["duration"]) == pytest.approx(40 / 25)
     edl = to_edl(analysis)
@@ -114,8 +116,7 @@ def test_summary_shares_by_count_and_by_screen_time(tmp_path, tiny_classifier):
     path = tmp_path / "cuts.mp4"
     cut_video(path, lengths=(25, 75))
     analysis = analyze_video(path, tiny_classifier)
-    labels = tiny_classifier.config
-    summary = analysis.summary(labels.scale_labels, labels.movement_labels)
+    summary = analysis.summary()
     assert summary.num_shots == 2 and summary.average_shot_seconds == pytest.approx(2.0)
     assert sum(share.by_count for share in summary.scale_shares) == pytest.approx(1)
     assert sum(share.by_time for share in summary.movement_shares) == pytest.approx(1)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from data.starter.planning import PAN_DISTANCE, ClipPlanner
+from tools.starter_data.planning import PAN_DISTANCE, ClipPlanner
 
 WIDTH_OF_WINDOW = 100 * 16 / 9  # a 100-px-tall 16:9 window
 

@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from data.starter import composites
-from data.starter.camera_motion import cumulative_motion, summarize_path
-from data.starter.pose_scale import Body, body_from_landmarks, same_person, scale_in_window, window_scale
-from data.starter.pose_windows import pose_windows
-from data.starter.virtual_camera import OUTPUT_HEIGHT, Window
+from shot_model.evaluation.global_motion import cumulative_motion, summarize_path
 from shot_model.video import iter_frames, probe_video
+from tools.starter_data import composites
+from tools.starter_data.pose_scale import Body, body_from_landmarks, same_person, scale_in_window, window_scale
+from tools.starter_data.pose_windows import pose_windows
+from tools.starter_data.virtual_camera import OUTPUT_HEIGHT, Window
 
 WIDTH, HEIGHT = 1280, 720
 

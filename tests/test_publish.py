@@ -1,6 +1,6 @@
 """The starter's model card says how it compares with the baselines, and calls a lead clear only when it is."""
 
-from data.starter.publish import standing
+from tools.starter_data.publish import standing
 
 
 def report(scale_right: int, movement_right: int, movement_f1: float = 0.6) -> dict:

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from shot_model import screen_graphics
-from shot_model.screen_graphics import add_screen_graphics
+from shot_model.data.augmentation import screen_graphics
+from shot_model.data.augmentation.screen_graphics import add_screen_graphics
 
 
 def still_clip(frames: int = 8, height: int = 144, width: int = 256) -> np.ndarray:

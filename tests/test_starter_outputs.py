@@ -6,7 +6,7 @@ When a new starter is published on purpose, regenerate the figures with the snip
 import pytest
 
 from shot_model import AnalysisSettings, ShotClassifier, analyze_video
-from shot_model.synthetic import SyntheticShot, make_video
+from shot_model.data.synthetic import SyntheticShot, make_video
 
 # Four generated shots (a still camera, a pan, a push-in, a pull-out over different scenes) -> every probability
 # of both heads, as the starter (v4) gave them through the whole pipeline: decode, split, sample, classify.

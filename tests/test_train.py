@@ -13,12 +13,13 @@ import yaml
 from conftest import REPO, accelerate_launch
 from datasets import load_from_disk
 
-from data.movieshots_fixture import make_fixture
-from data.prepare import main as prepare_main
-from data.prepare import prepare_folders, prepare_movieshots
 from shot_model import ShotVideoMAEForShotClassification, video_processor_for
-from shot_model.shot_dataset import MISSING_LABEL, ClipAugmentation, DataFormatError, ShotClipDataset, read_shot_csv, split_by_video
-from shot_model.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from shot_model.cli import main as shot_model_main
+from shot_model.data.dataset import ClipAugmentation, ShotClipDataset
+from shot_model.data.movieshots_fixture import make_fixture
+from shot_model.data.prepare import prepare_folders, prepare_movieshots
+from shot_model.data.shot_table import MISSING_LABEL, DataFormatError, read_shot_csv, split_by_video
+from shot_model.models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
 from train import TrainingError, class_weights, freeze
 
 
@@ -26,7 +27,7 @@ from train import TrainingError, class_weights, freeze
 def fixture_dataset(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("movieshots")
     annotations = make_fixture(root, trailers=6, shots=8, seed=0)
-    assert prepare_main(["movieshots", "--annotations", str(annotations), "--clips", str(root / "clips"), "--out", str(root / "dataset")]) == 0
+    assert shot_model_main(["prepare", "movieshots", "--annotations", str(annotations), "--clips", str(root / "clips"), "--out", str(root / "dataset")]) == 0
     return root / "dataset"
 
 

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from data.starter.window_labels import DEFAULT_WINDOW_LABELS, agreed_windows, merge
+from tools.starter_data.window_labels import DEFAULT_WINDOW_LABELS, agreed_windows, merge
 
 CANDIDATES = "id,source,first,last,cx,cy,h,aspect\n00-00,a.mp4,0,90,100.0,80.0,60.0,1.7778\n00-01,a.mp4,0,90,300.0,80.0,90.0,1.7778\n01-00,b.mp4,5,60,50.0,50.0,40.0,1.3333\n"
 

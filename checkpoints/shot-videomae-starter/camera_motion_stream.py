@@ -1,7 +1,7 @@
 """The camera-motion stream: how the whole picture moved between a clip's frames, measured, not learnt.
 
 A VideoMAE learnt from scratch on renders of a few dozen sources learns those sources along with their camera
-moves; on real footage it called slow pans and handheld drifts Static (docs/benchmarks.md, section 11). How far
+moves; on real footage it called slow pans and handheld drifts Static (docs/experiments.md, section 11). How far
 the picture content shifts and grows between frames is the same measurement on any footage, so the movement head
 also reads it: each consecutive pair of frames is split into overlapping patches, each patch's shift is found by
 phase correlation (the peak of the inverse FFT of the normalised cross-power spectrum), and a similarity motion

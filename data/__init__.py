@@ -1,1 +1,0 @@
-"""Data preparation for shot-model: turn MovieShots, a labelled CSV or class folders into a shot table."""

@@ -1,4 +1,0 @@
-"""The starter checkpoint's training data: short "virtual shots" cut from real footage, labelled by construction.
-
-Run `python -m data.starter.build --out cache/starter-data`; see README.md beside this file.
-"""

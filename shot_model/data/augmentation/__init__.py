@@ -1,0 +1,1 @@
+"""Training-time augmentations that keep a clip's camera-movement label true."""

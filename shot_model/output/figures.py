@@ -1,0 +1,54 @@
+"""Pictures of an analysis for people: a timeline strip coloured by shot scale, and share tables for charts."""
+
+import cv2
+import numpy as np
+
+from ..results import VideoAnalysis
+
+# One colour per scale (RGB), from warm for close to cool for wide, so the strip reads as a rhythm.
+SCALE_COLOURS = {"ECS": (214, 39, 40), "CS": (255, 127, 14), "MS": (227, 200, 40), "FS": (44, 160, 44), "LS": (31, 119, 180)}
+UNKNOWN_COLOUR = (127, 127, 127)
+
+
+def timeline_strip(analysis: VideoAnalysis, width: int = 1200, height: int = 56) -> np.ndarray:
+    """An RGB image: the video's duration left to right, each shot a block in its scale's colour, cuts in white.
+
+    A legend of the scale colours runs along the bottom.
+    """
+    bar_height = height - 18
+    image = np.full((height, width, 3), 255, np.uint8)
+    total = analysis.duration or 1.0
+    for prediction in analysis.shots:
+        left = int(prediction.shot.start_time / total * width)
+        right = max(left + 1, int(prediction.shot.end_time / total * width))
+        image[:bar_height, left:right] = SCALE_COLOURS.get(prediction.scale, UNKNOWN_COLOUR)
+        image[:bar_height, left] = 255  # the cut
+    x = 4
+    for label, colour in SCALE_COLOURS.items():
+        cv2.rectangle(image, (x, bar_height + 5), (x + 10, bar_height + 15), colour, -1)
+        cv2.putText(image, label, (x + 14, bar_height + 15), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (40, 40, 40), 1, cv2.LINE_AA)
+        x += 60
+    return image
+
+
+def share_chart(analysis: VideoAnalysis, head: str, title: str):
+    """A matplotlib figure: side by side for each label, its share of shots and its share of screen time (%)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # pictures only, no display
+    import matplotlib.pyplot as plt
+
+    shares = analysis.shares(head)
+    positions = np.arange(len(shares))
+    figure, axes = plt.subplots(figsize=(4.6, 2.8))
+    axes.bar(positions - 0.2, [100 * share.by_count for share in shares], width=0.4, label="by shot count", color="#4c78a8")
+    axes.bar(positions + 0.2, [100 * share.by_time for share in shares], width=0.4, label="by screen time", color="#f58518")
+    axes.set_xticks(positions, [share.label for share in shares])
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("%")
+    axes.set_title(title)
+    axes.legend(frameon=False, fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    plt.close(figure)  # the caller renders it; keep pyplot's registry from growing per request
+    return figure

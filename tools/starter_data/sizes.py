@@ -32,6 +32,7 @@ from shot_model.evaluation.metrics import head_metrics  # noqa: E402
 from shot_model.evaluation.scorer import frames_of_shots, labelled_shots  # noqa: E402
 from shot_model.models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS  # noqa: E402
 from shot_model.sampling import clip_frame_indices  # noqa: E402
+from shot_model.video import FrameReader  # noqa: E402
 
 DEV_SET = REPO / "data" / "dev_set.csv"
 HEADS = {"scale": len(SCALE_LABELS), "movement": len(MOVEMENT_LABELS)}
@@ -52,16 +53,14 @@ def centre_square(frame: np.ndarray, size: int) -> np.ndarray:
 
 def cache(args) -> None:
     """Decode every built clip and every dev shot once, as (clips, frames, size, size, 3) uint8 arrays."""
-    from decord import VideoReader, cpu
-
     started = time.perf_counter()
     root = args.data
     with open(root / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     clips = np.zeros((len(rows), args.frames, args.size, args.size, 3), np.uint8)
     for index, row in enumerate(rows):
-        reader = VideoReader(str(root / row["video"]), ctx=cpu(0))
-        frames = reader.get_batch(clip_frame_indices(0, len(reader), args.frames)[0]).asnumpy()
+        reader = FrameReader(root / row["video"], min(args.size, 144))
+        frames = [bgr[:, :, ::-1] for bgr in reader.frames(clip_frame_indices(0, len(reader), args.frames)[0])]
         clips[index] = np.stack([centre_square(frame, args.size) for frame in frames])
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(

@@ -1,0 +1,206 @@
+"""Stage 4 of the starter: the scale head refitted on real framing, the rest of the model untouched.
+
+The scale head is one linear layer over the frozen ImageNet appearance stream's normalised features, so fitting it
+on features extracted once is exactly training it (no augmentation touches the frozen part). Features come through
+the model's own pixel path: real shots are decoded by the pipeline's decoder and sampled as `shot-model analyze`
+samples them; a film still is shrunk like a decoded frame and repeated into a still clip.
+
+    python -m tools.starter_data.scale_head features --model checkpoints/shot-videomae-starter --out cache/scale-features
+    python -m tools.starter_data.scale_head fit --model checkpoints/shot-videomae-starter --features cache/scale-features --out runs/starter-v5/model
+
+`fit` chooses its settings on the real validation shots (data/real_shots.csv, split val), never on the dev set.
+"""
+
+import argparse
+import csv
+import itertools
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from shot_model import ShotClassifier
+from shot_model.data.shot_table import MISSING_LABEL, read_shot_csv
+from shot_model.evaluation.metrics import head_metrics
+from shot_model.evaluation.scorer import frames_of_shots
+from shot_model.models.shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from shot_model.sampling import clip_frame_indices, rgb_clip
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+DECODE_SHORT_SIDE = 144  # the pipeline's analysis size (SplitSettings.decode_short_side)
+TRAIN_CLIPS_PER_SHOT = 3  # a training shot gives a clip from each third of it
+
+
+def shot_sets() -> dict[str, list[dict]]:
+    """The labelled real shots by role: train (the new clips' train split and the generator's hand-labelled sources),
+    val (the real validation set) and dev (the dev set, for the report only)."""
+    real = read_shot_csv(REPO / "data" / "real_shots.csv", SCALE_LABELS, MOVEMENT_LABELS)
+    hand = []
+    with open(REPO / "data" / "hand_labels.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["role"] == "generator-source" and row["usable"] == "yes" and row["scale"]:
+                hand.append({"video": str(SHARED / "media" / "train" / row["video"]), "start": float(row["start_frame"]),
+                             "end": float(row["end_frame"]), "scale": SCALE_LABELS.index(row["scale"])})
+    dev = read_shot_csv(REPO / "data" / "dev_set.csv", SCALE_LABELS, MOVEMENT_LABELS)
+    return {
+        "train": [row for row in real if row["split"] == "train"] + hand,
+        "val": [row for row in real if row["split"] == "val"],
+        "dev": dev,
+    }
+
+
+@torch.inference_mode()
+def appearance_features(classifier: ShotClassifier, clips: list[np.ndarray]) -> np.ndarray:
+    """(clips, 1280) frozen appearance features through the model's processor and stream."""
+    features = []
+    for start in range(0, len(clips), 16):
+        pixel_values = classifier.video_processor(clips[start : start + 16], return_tensors="pt")["pixel_values"].to(classifier.device)
+        features.append(classifier.model.appearance_of(pixel_values).float().cpu().numpy())
+    return np.concatenate(features)
+
+
+def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool):
+    """Features of each shot's clips (and their mirror images when `flips`), with the shot's scale and its index."""
+    by_video: dict[str, list[dict]] = {}
+    for shot in shots:
+        if shot["scale"] != MISSING_LABEL:
+            by_video.setdefault(shot["video"], []).append(shot)
+    clips, labels, owners = [], [], []
+    num_frames = classifier.config.num_frames
+
+    def wanted(shot):
+        return [i for clip in clip_frame_indices(int(shot["start"]), int(shot["end"]), num_frames, clips_per_shot) for i in clip]
+
+    for video, video_shots in by_video.items():
+        for shot, frames in zip(video_shots, frames_of_shots(video, video_shots, wanted)):
+            for indices in clip_frame_indices(int(shot["start"]), int(shot["end"]), num_frames, clips_per_shot):
+                clip = rgb_clip([frames[i] for i in indices])
+                for mirrored in (False, True) if flips else (False,):
+                    clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
+                    labels.append(shot["scale"])
+                    owners.append(f"{Path(video).name}:{int(shot['start'])}")
+    return appearance_features(classifier, clips), np.array(labels), np.array(owners)
+
+
+def still_clip(path: Path, num_frames: int) -> np.ndarray:
+    """A film still as a clip the model sees: shrunk as the decoder shrinks frames, repeated over the clip, RGB."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise ValueError(f"{path}: not a readable image")
+    scale = min(1.0, DECODE_SHORT_SIDE / min(image.shape[:2]))
+    size = (max(2, round(image.shape[1] * scale / 2) * 2), max(2, round(image.shape[0] * scale / 2) * 2))
+    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)[:, :, ::-1]
+    return np.repeat(image[None], num_frames, axis=0)
+
+
+def still_features(classifier: ShotClassifier, labels_csv: Path):
+    """Features of every labelled still and its mirror image, with the label and the still's source."""
+    rows = []
+    with open(labels_csv, newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["scale"] in SCALE_LABELS]
+    clips, labels, owners = [], [], []
+    for row in rows:
+        clip = still_clip(SHARED / "stills" / row["image"], classifier.config.num_frames)
+        for mirrored in (False, True):
+            clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
+            labels.append(SCALE_LABELS.index(row["scale"]))
+            owners.append(row["image"])
+    return appearance_features(classifier, clips), np.array(labels), np.array(owners)
+
+
+def extract(args) -> None:
+    classifier = ShotClassifier.from_pretrained(args.model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for role, shots in shot_sets().items() if args.only in (None, "shots") else ():
+        train = role == "train"
+        features, labels, owners = shot_features(classifier, shots, TRAIN_CLIPS_PER_SHOT if train else 1, flips=train)
+        np.savez(args.out / f"shots_{role}.npz", features=features, labels=labels, owners=owners)
+        print(f"{role}: {len(features)} clips of {len(set(owners))} shots", flush=True)
+    if args.only == "shots":
+        return
+    features, labels, owners = still_features(classifier, args.stills_labels)
+    np.savez(args.out / "stills.npz", features=features, labels=labels, owners=owners)
+    print(f"stills: {len(features)} (with mirror images)", flush=True)
+
+
+def load(folder: Path, name: str):
+    data = np.load(folder / f"{name}.npz")
+    return torch.from_numpy(data["features"]).float(), torch.from_numpy(data["labels"]).long(), data["owners"]
+
+
+def fit_head(model, features, labels, weights, weight_decay: float, steps: int = 300) -> None:
+    """Full-batch L-BFGS on the scale head's linear layer: class- and source-weighted cross-entropy plus an L2 pull
+    towards the head it started from (what the synthetic data taught stays unless real framing says otherwise)."""
+    head = model.scale_head.classifier
+    start = [p.detach().clone() for p in head.parameters()]
+    with torch.no_grad():
+        normalised = model.appearance_norm.eval()(features)
+    optimizer = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        losses = torch.nn.functional.cross_entropy(head(normalised), labels, reduction="none")
+        loss = (losses * weights).sum() / weights.sum()
+        loss = loss + weight_decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(head.parameters(), start))
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+
+
+@torch.no_grad()
+def shot_answers(model, features) -> np.ndarray:
+    probabilities = model.scale_head(model.appearance_norm.eval()(features)).softmax(-1)
+    return probabilities.argmax(-1).numpy()
+
+
+def fit(args) -> None:
+    from shot_model.models.shot_videomae import ShotVideoMAEForShotClassification
+
+    shots_train = load(args.features, "shots_train")
+    val = load(args.features, "shots_val")
+    stills = load(args.features, "stills")
+    results = []
+    for still_weight, weight_decay in itertools.product(args.still_weights, args.weight_decays):
+        model = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
+        features = torch.cat([shots_train[0], stills[0]])
+        labels = torch.cat([shots_train[1], stills[1]])
+        source = torch.cat([torch.ones(len(shots_train[1])), torch.full((len(stills[1]),), still_weight)])
+        counts = torch.bincount(labels, weights=source, minlength=len(SCALE_LABELS)).clamp(min=1e-6)
+        weights = source * (counts.sum() / (len(SCALE_LABELS) * counts))[labels]
+        fit_head(model, features, labels, weights, weight_decay)
+        figures = head_metrics(val[1].numpy(), shot_answers(model, val[0]), list(SCALE_LABELS))
+        results.append(((figures["accuracy"], figures["macro_f1"]), still_weight, weight_decay, model))
+        print(f"stills x{still_weight:<5} decay {weight_decay:<7} validation scale {figures['accuracy']:.3f} / {figures['macro_f1']:.3f}", flush=True)
+    (score, still_weight, weight_decay, best) = max(results, key=lambda result: result[0])[:4]
+    print(f"chosen by validation: stills x{still_weight}, decay {weight_decay} ({score[0]:.3f} / {score[1]:.3f})")
+    best.config.eval_results = {**(best.config.eval_results or {}), "real validation (16 hand-labelled shots)": {"scale_accuracy": round(score[0], 3), "scale_macro_f1": round(score[1], 3)}}
+    best.save_pretrained(args.out)
+    ShotClassifier.from_pretrained(args.model).video_processor.save_pretrained(args.out)
+    (args.out / "scale_head_fit.json").write_text(json.dumps({"still_weight": still_weight, "weight_decay": weight_decay, "validation": score}, indent=2))
+    print(f"saved {args.out}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    features = commands.add_parser("features", help="extract appearance features of the labelled shots and stills")
+    features.add_argument("--stills-labels", type=Path, default=REPO / "data" / "stills_labels.csv")
+    features.add_argument("--out", type=Path, required=True)
+    features.add_argument("--only", choices=["shots", "stills"], help="extract just one kind")
+    fitting = commands.add_parser("fit", help="fit the scale head, choosing settings on the real validation shots")
+    fitting.add_argument("--features", type=Path, required=True)
+    fitting.add_argument("--out", type=Path, required=True)
+    fitting.add_argument("--still-weights", type=float, nargs="+", default=[0.1, 0.3, 1.0])
+    fitting.add_argument("--weight-decays", type=float, nargs="+", default=[1e-3, 1e-2, 1e-1])
+    for command in (features, fitting):
+        command.add_argument("--model", default=str(REPO / "checkpoints" / "shot-videomae-starter"), help="the model whose scale head is refitted")
+    args = parser.parse_args(argv)
+    extract(args) if args.command == "features" else fit(args)
+
+
+if __name__ == "__main__":
+    main()

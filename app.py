@@ -2,6 +2,10 @@
 
     python app.py            # http://127.0.0.1:7860, the starter checkpoint, offline
 
+Deploying: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as Hugging Face Spaces and containers set them) or PORT choose
+where it listens. Visitors may pick only the models it was started with: the starter, or SHOT_MODEL_MODELS (folders
+or Hub ids, separated by commas); SHOT_MODEL_ALLOW_ANY_MODEL=1 lets them type any folder or Hub id (a private demo).
+
 All the work is done by the `shot_model` library; this file only wires the page to it.
 """
 
@@ -36,14 +40,31 @@ SHARED_TRAIN = Path(__file__).resolve().parent.parent / "shared" / "media" / "tr
 SHARED_EXAMPLES = ["ghost_nggyup_musicvideo.mp4", "sbdhw__news_frames.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4"]
 TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "scale", "scale conf.", "movement", "movement conf."]
 
+# The models visitors may choose; anything else only when the operator allows it (a public demo must not load
+# arbitrary repositories or probe the server's folders on a visitor's say-so).
+OFFERED_MODELS = [name.strip() for name in os.environ.get("SHOT_MODEL_MODELS", "").split(",") if name.strip()] or [str(DEFAULT_MODEL)]
+ALLOW_ANY_MODEL = os.environ.get("SHOT_MODEL_ALLOW_ANY_MODEL", "").strip().lower() in ("1", "true", "yes")
+
 transformers_logging.disable_progress_bar()
 _classifiers: dict[str, ShotClassifier] = {}
 _classifiers_lock = threading.Lock()
 
 
+def chosen_model(model: str | None) -> str:
+    """The model a request asked for (the first offered when it names none), if this demo offers it."""
+    name = (model or "").strip() or OFFERED_MODELS[0]
+    if name not in OFFERED_MODELS and not ALLOW_ANY_MODEL:
+        offered = ", ".join(Path(offer).name if Path(offer).exists() else offer for offer in OFFERED_MODELS)
+        raise gr.Error(
+            f"This demo offers only these models: {offered}. Its operator can add models with SHOT_MODEL_MODELS, "
+            "or allow any folder or Hub id with SHOT_MODEL_ALLOW_ANY_MODEL=1."
+        )
+    return name
+
+
 def get_classifier(model: str | None) -> ShotClassifier:
-    """Load each model once per process; requests share it."""
-    key = (model or "").strip() or str(DEFAULT_MODEL)
+    """Load each offered model once per process; requests share it."""
+    key = chosen_model(model)
     with _classifiers_lock:
         if key not in _classifiers:
             _classifiers[key] = ShotClassifier.from_pretrained(key)
@@ -202,7 +223,10 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
                 min_shot = gr.Slider(0.1, 3.0, value=SplitSettings.min_shot_seconds, step=0.1, label="Minimum shot length (s)")
                 clips_per_shot = gr.Slider(1, 4, value=1, step=1, label="Clips per shot (averaged)",
                                            info="One clip per equal part of the shot: steadier scale, but each clip sees only part of a camera move")
-                model_box = gr.Textbox(value=str(DEFAULT_MODEL), label="Model (folder or Hub id)", elem_id="model-box")
+                if ALLOW_ANY_MODEL:
+                    model_box = gr.Textbox(value=OFFERED_MODELS[0], label="Model (folder or Hub id)", elem_id="model-box")
+                else:
+                    model_box = gr.Dropdown(choices=OFFERED_MODELS, value=OFFERED_MODELS[0], label="Model", elem_id="model-box")
             analyze_button = gr.Button("Analyze", variant="primary")
             gr.Examples(examples=[[path] for path in example_videos()], inputs=[video_input], label="Examples")
         with gr.Column(scale=3):
@@ -229,5 +253,16 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
     gallery.select(play_shot, inputs=[analysis_state], outputs=[shot_player], api_name=False, concurrency_limit=2)
 
 
+def launch_options(environ=os.environ) -> dict:
+    """Where to listen: Gradio's own GRADIO_SERVER_NAME and GRADIO_SERVER_PORT (set by Spaces and containers), else
+    PORT, else 127.0.0.1:7860 (this machine only)."""
+    port = environ.get("GRADIO_SERVER_PORT") or environ.get("PORT") or "7860"
+    try:
+        port_number = int(port)
+    except ValueError:
+        raise SystemExit(f"app.py: the port {port!r} (GRADIO_SERVER_PORT or PORT) is not a number") from None
+    return {"server_name": environ.get("GRADIO_SERVER_NAME") or "127.0.0.1", "server_port": port_number}
+
+
 if __name__ == "__main__":
-    demo.queue(max_size=32).launch(server_name="127.0.0.1", server_port=int(os.environ.get("PORT", 7860)), max_file_size=f"{MAX_UPLOAD_MB}mb")
+    demo.queue(max_size=32).launch(**launch_options(), max_file_size=f"{MAX_UPLOAD_MB}mb")

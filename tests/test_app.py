@@ -1,5 +1,6 @@
 """The Gradio demo driven as users and scripts drive it: through its API with gradio_client, and in a browser."""
 
+import os
 import shutil
 import socket
 import time
@@ -9,7 +10,9 @@ import pytest
 from gradio_client import Client, handle_file
 from media_factory import cut_video
 
-import app as shot_app
+# The tests drive the app with small random models from temporary folders: an operator's private demo.
+os.environ.setdefault("SHOT_MODEL_ALLOW_ANY_MODEL", "1")
+import app as shot_app  # noqa: E402
 from shot_model import ShotClassifier, analyze_video
 
 
@@ -173,3 +176,26 @@ def test_a_single_head_model_shows_dashes_for_the_head_it_lacks(served_app, tmp_
     headline, table, gallery, *_ = analyze(client, train_media / "ghost_nggyup_musicvideo.mp4", tmp_path / "movement-only")
     assert table["data"] and all(row[4] is None and row[5] is None and row[6] in {"Static", "Motion", "Push", "Pull"} for row in table["data"])
     assert all(item["caption"].split(" · ")[1] == "-" for item in gallery), gallery[0]
+
+
+def test_a_public_demo_loads_only_the_models_it_offers(served_app, tmp_path, tiny_model_dir, monkeypatch):
+    # By default (no SHOT_MODEL_ALLOW_ANY_MODEL) a visitor cannot make the server load a folder or Hub id of their own.
+    _, client = served_app
+    monkeypatch.setattr(shot_app, "ALLOW_ANY_MODEL", False)
+    monkeypatch.setattr(shot_app, "OFFERED_MODELS", [str(tiny_model_dir)])
+    video = tmp_path / "v.mp4"
+    cut_video(video, lengths=(30, 30))
+    for other in ("/etc", "some-org/some-model", str(tmp_path)):
+        with pytest.raises(Exception, match="This demo offers only these models"):
+            analyze(client, video, other)
+    assert len(analyze(client, video, tiny_model_dir)[1]["data"]) == 2
+    assert len(analyze(client, video, "")[1]["data"]) == 2, "no model named: the first offered one"
+
+
+def test_the_demo_listens_where_spaces_and_containers_say():
+    assert shot_app.launch_options({}) == {"server_name": "127.0.0.1", "server_port": 7860}
+    assert shot_app.launch_options({"PORT": "8080"}) == {"server_name": "127.0.0.1", "server_port": 8080}
+    spaces = {"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7861", "PORT": "8080"}
+    assert shot_app.launch_options(spaces) == {"server_name": "0.0.0.0", "server_port": 7861}
+    with pytest.raises(SystemExit, match="'http' .* is not a number"):
+        shot_app.launch_options({"PORT": "http"})

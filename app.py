@@ -146,7 +146,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
         release_freed_memory()
     progress(1, desc="Writing results")
     work_dir = new_work_dir()
-    downloads = write_exports(analysis, work_dir, ["json", "csv", "edl", "contact-sheet"])
+    downloads = write_exports(analysis, work_dir, ["json", "csv", "edl", "otio", "contact-sheet"])
     rows = [
         [
             p.shot.index,
@@ -241,7 +241,7 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
         with gr.Column(scale=2):
             shot_player = gr.Video(label="Selected shot", interactive=False, autoplay=True)
     table = gr.Dataframe(headers=TABLE_COLUMNS, label="Shots", interactive=False, wrap=True)
-    downloads = gr.File(label="Downloads: JSON, CSV, EDL, contact sheet", file_count="multiple", interactive=False)
+    downloads = gr.File(label="Downloads: JSON, CSV, EDL and OpenTimelineIO (for editors), contact sheet", file_count="multiple", interactive=False)
 
     analyze_button.click(
         analyze,

@@ -3,7 +3,8 @@
     shot-model batch ads/ --out results/                                        # one process
     accelerate launch --multi_gpu --num_processes 2 -m shot_model.cli batch ads/ --out results/
 
-Each video's result is written as soon as it is done (`videos/*.shots.json`, renamed into place when complete),
+Each video's result is written as soon as it is done (`videos/*.shots.json`, renamed into place when complete, and
+an OpenTimelineIO timeline beside it, `videos/*.shots.otio`),
 so a rerun skips finished videos; one bad video is reported and never stops the batch. At the end the main
 process gathers every result into `shots.parquet` and `shots.csv` (a `datasets` table, one row per shot).
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from .classifier import ShotClassifier
 from .output.exports import to_json
 from .output.files import write_atomically
+from .output.otio import to_otio
 from .pipeline import AnalysisSettings, analyze_video
 from .results import table_rows
 from .video import VideoError, failure_reason
@@ -89,6 +91,8 @@ def run_batch(
         for video in mine:
             try:
                 analysis = analyze_video(video, classifier, settings)
+                # The timeline first: the JSON is what marks a video done.
+                write_atomically(result_path(out_dir, video).with_suffix(".otio"), to_otio(analysis).encode())
                 write_atomically(result_path(out_dir, video), to_json(analysis).encode())
             except (VideoError, OSError) as error:
                 failures.append(f"{video}\t{failure_reason(error)}")

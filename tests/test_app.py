@@ -51,7 +51,7 @@ def test_real_clip_table_matches_the_pipeline(served_app, train_media, tiny_mode
     count = len(table["data"])
     assert headline.startswith(f"**{count} shot{'' if count == 1 else 's'}**")
     assert len(gallery) == len(table["data"])
-    assert sorted(p.rsplit(".", 2)[-2] + "." + p.rsplit(".", 1)[-1] for p in downloads) == ["contact.png", "shots.csv", "shots.edl", "shots.json"]
+    assert sorted(p.rsplit(".", 2)[-2] + "." + p.rsplit(".", 1)[-1] for p in downloads) == ["contact.png", "shots.csv", "shots.edl", "shots.json", "shots.otio"]
 
 
 def test_generated_video_with_known_cuts(served_app, tmp_path, tiny_model_dir):

@@ -56,6 +56,8 @@ def test_batch_reports_bad_files_and_tables_the_rest(video_folder, tmp_path, tin
     assert [row["file"].rsplit("/", 1)[-1] for row in rows] == ["a.mp4"] * 2 + ["c.mp4"] + ["b.mp4"] * 3
     assert {"start_time", "end_time", "scale", "movement", "scale_p_CS", "movement_p_Push"} <= set(rows[0])
     assert (out / "shots.csv").read_text().count("\n") == 7
+    # Each finished video also has its editor's timeline beside its result.
+    assert sorted(path.name.split("-")[0] for path in (out / "videos").glob("*.shots.otio")) == ["a", "b", "c"]
 
     # A rerun skips the finished videos and gives the same table.
     assert main(["batch", str(video_folder), "--out", str(out), "--model", str(tiny_model_dir)]) == 1

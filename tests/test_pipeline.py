@@ -142,3 +142,24 @@ def test_frame_buffer_stays_bounded_and_covers_a_long_shot_evenly():
     wanted = clip_frame_indices(0, 99_990, 8)[0]
     assert all(abs(a - b) <= 99_990 / 40 for a, b in zip(picked, wanted)), (picked, wanted)
     assert [frame.index for frame in buffer.pop_before(100_000)] == list(range(99_990, 100_000))
+
+
+def test_the_otio_timeline_reads_back_with_a_clip_and_a_marker_a_shot(tmp_path, tiny_classifier):
+    import opentimelineio as otio
+
+    path = tmp_path / "cuts.mp4"
+    cut_video(path, lengths=(30, 40, 25))
+    analysis = analyze_video(path, tiny_classifier)
+    written = write_exports(analysis, tmp_path / "out", ["otio"])
+    timeline = otio.adapters.read_from_file(str(written["otio"]))
+    [track] = timeline.tracks
+    clips = list(track)
+    assert [(clip.source_range.start_time.value, clip.source_range.duration.value) for clip in clips] == [(0, 30), (30, 40), (70, 25)]
+    assert all(clip.source_range.start_time.rate == 25 for clip in clips)
+    assert clips[0].media_reference.target_url == path.resolve().as_uri()
+    for clip, prediction in zip(clips, analysis.shots):
+        [marker] = clip.markers
+        assert marker.name == f"{prediction.scale} / {prediction.movement}"
+        labels = marker.metadata["shot_model"]
+        assert labels["scale_confidence"] == pytest.approx(prediction.scale_confidence)
+        assert labels["movement_probs"] == pytest.approx(prediction.movement_probs)

@@ -1,4 +1,5 @@
-"""Writing an analysis out: JSON (everything), CSV (a row a shot), CMX 3600 EDL (for editors), a contact sheet.
+"""Writing an analysis out: JSON (everything), CSV (a row a shot), CMX 3600 EDL and OpenTimelineIO (for editors), a
+contact sheet.
 
 Every file is written under a temporary name and renamed into place, so a file that exists is complete.
 """
@@ -14,9 +15,10 @@ import numpy as np
 
 from ..results import VideoAnalysis, table_rows, timecode
 from .files import write_atomically
+from .otio import to_otio
 
-FORMATS = ("json", "csv", "edl", "contact-sheet")
-SUFFIXES = {"json": ".shots.json", "csv": ".shots.csv", "edl": ".shots.edl", "contact-sheet": ".contact.png"}
+FORMATS = ("json", "csv", "edl", "otio", "contact-sheet")
+SUFFIXES = {"json": ".shots.json", "csv": ".shots.csv", "edl": ".shots.edl", "otio": ".shots.otio", "contact-sheet": ".contact.png"}
 # EDL marker colours by shot scale, so a timeline shows the rhythm of close and wide shots at a glance.
 EDL_COLOURS = {"ECS": "ResolveColorRed", "CS": "ResolveColorPink", "MS": "ResolveColorYellow", "FS": "ResolveColorGreen", "LS": "ResolveColorBlue"}
 
@@ -105,6 +107,8 @@ def write_exports(analysis: VideoAnalysis, out_dir: str | os.PathLike, formats) 
             data = to_csv(analysis).encode()
         elif kind == "edl":
             data = to_edl(analysis).encode()
+        elif kind == "otio":
+            data = to_otio(analysis).encode()
         else:
             if len(analysis.thumbnails) != len(analysis.shots):
                 raise ValueError("A contact sheet needs one thumbnail per shot, as analyze_video records them")

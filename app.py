@@ -170,6 +170,9 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
         f"**{summary.num_shots} shot{'' if summary.num_shots == 1 else 's'}** in {analysis.duration:.1f} s · average shot {summary.average_shot_seconds:.2f} s "
         f"(median {summary.median_shot_seconds:.2f} s) · model `{Path(analysis.model_id).name}`"
     )
+    if analysis.warnings:  # a damaged file: say what was lost, beside the results for what was there
+        headline += "\n\n" + "\n".join(f"⚠️ {warning}." for warning in analysis.warnings)
+        gr.Warning(" ".join(analysis.warnings))
     state = {"video": video, "fps": analysis.fps, "work_dir": str(work_dir), "shots": [p.shot for p in analysis.shots]}
     return (
         headline,

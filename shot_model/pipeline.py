@@ -13,7 +13,7 @@ from .classifier import ShotClassifier, average_probabilities
 from .results import Shot, ShotPrediction, VideoAnalysis
 from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
 from .shots import ShotStream, SplitSettings
-from .video import VideoInfo, analysis_size, iter_frames, probe_video
+from .video import DecodeLog, VideoInfo, analysis_size, iter_frames, probe_video
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
 # estimate for frames.
@@ -107,7 +107,9 @@ def analyze_video(
         A `VideoAnalysis` whose shots tile the whole video.
 
     Raises:
-        VideoError: the file is missing, not a video, or fails to decode (the message names the file).
+        VideoError: the file is missing, not a video, or holds no decodable frame (the message names the file). A
+            file damaged part-way is analysed as far as it decodes: the result's `warnings` say what was lost, and
+            `complete` is False for a file cut short.
     """
     path = str(path)
     info = info or probe_video(path)
@@ -137,7 +139,8 @@ def analyze_video(
             ]
         queue.add(shot, clips)
 
-    frames = iter_frames(path, analysis_size(info, settings.split.decode_short_side))
+    decode_log = DecodeLog()  # a damaged or truncated file is analysed as far as it decodes, and says so
+    frames = iter_frames(path, analysis_size(info, settings.split.decode_short_side), log=decode_log)
     while True:
         with clock.timing("decode"):
             frame = next(frames, None)
@@ -170,6 +173,8 @@ def analyze_video(
         shots=predictions,
         settings=asdict(settings),
         thumbnails=thumbnails,
+        warnings=decode_log.warnings(),
+        complete=not decode_log.truncated,
         timings={stage: round(seconds, 4) for stage, seconds in clock.seconds.items()},
     )
 

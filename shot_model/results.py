@@ -125,6 +125,10 @@ class VideoAnalysis:
     settings: dict = field(default_factory=dict)
     # One small BGR frame from the middle of each shot, for galleries and contact sheets; not serialised.
     thumbnails: list = field(default_factory=list, repr=False, compare=False)
+    # What decoding had to skip (damaged packets, a truncated file), one sentence each; empty for a clean file.
+    warnings: list[str] = field(default_factory=list)
+    # False when the file ended before the frames it declares: the shots cover only what is there.
+    complete: bool = True
     # Seconds spent decoding, splitting, sampling and classifying.
     timings: dict = field(default_factory=dict, compare=False)
 
@@ -171,6 +175,8 @@ class VideoAnalysis:
             "model": {"id": self.model_id, "weights_sha256": self.model_weights},
             "labels": {"scale": list(self.scale_labels), "movement": list(self.movement_labels)},
             "shot_model_version": __version__,
+            "complete": self.complete,
+            "warnings": list(self.warnings),
             "settings": self.settings,
             "timings": self.timings,
             "summary": asdict(self.summary()),

@@ -5,7 +5,7 @@ Every other stage (shot splitting, clip sampling) reads from this one pass, so a
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import av
@@ -92,8 +92,39 @@ def analysis_size(info: VideoInfo, short_side: int) -> tuple[int, int]:
     return max(2, round(info.width * scale / 2) * 2), max(2, round(info.height * scale / 2) * 2)
 
 
+@dataclass
+class DecodeLog:
+    """What a decode had to skip: packets the decoder rejected (and where), and whether the file ended early.
+
+    Damaged files are common in the wild (a garbled packet, a download cut short); like ffmpeg, decoding goes on
+    past what it cannot read, and this says what was lost so results can be marked.
+    """
+
+    bad_packets: list[float] = field(default_factory=list)  # when each rejected packet would have been shown, s
+    frames_declared: int = 0
+    frames_decoded: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """The file declares more frames than it holds (cut short with its index up front)."""
+        return bool(self.frames_declared) and self.frames_decoded < self.frames_declared - max(2, self.frames_declared // 100)
+
+    def warnings(self) -> list[str]:
+        """One sentence per problem, for people: how much was lost and where."""
+        found = []
+        if self.bad_packets:
+            places = ", ".join(f"{seconds:.2f}s" for seconds in self.bad_packets[:5]) + (" ..." if len(self.bad_packets) > 5 else "")
+            found.append(f"{len(self.bad_packets)} damaged packet(s) could not be decoded and were skipped (at {places}); frames there are missing")
+        if self.truncated:
+            found.append(
+                f"the file is truncated: only {self.frames_decoded} of the {self.frames_declared} frames it declares could be "
+                "decoded; results cover what is there"
+            )
+        return found
+
+
 def iter_frames(
-    path: str | os.PathLike, size: tuple[int, int], threads: int = 0, skip_deblocking: bool | None = None
+    path: str | os.PathLike, size: tuple[int, int], threads: int = 0, skip_deblocking: bool | None = None, log: DecodeLog | None = None
 ) -> Iterator[Frame]:
     """Decode every frame once, scaled to `size` = (width, height) in display orientation, as BGR.
 
@@ -105,29 +136,39 @@ def iter_frames(
             when the frames shrink `SKIP_DEBLOCKING_SHRINK` times or more, where its effect averages away (720p to
             144 lines: 0.9 grey levels on average, bench/decode_options.py) and 720p decodes about 10% faster.
             Smaller video is decoded in full: cheap anyway, and there the blocks would show.
+        log: collects the packets skipped as undecodable and whether the file ended early. Without one, a damaged
+            or truncated file raises instead.
 
     Raises:
-        VideoError: the file cannot be opened, or decoding fails part-way (the message gives the frame reached).
+        VideoError: the file cannot be opened or holds no decodable frame; without `log`, also when a packet does
+            not decode or the file is truncated (the message gives the frame reached).
     """
     path = str(path)
+    strict = log is None
+    log = log if log is not None else DecodeLog()
     with _open_container(path) as container:
         stream = _decoding(container, size, threads, skip_deblocking)
         start = stream.start_time if stream.start_time is not None else 0
         time_base = stream.time_base or Fraction(1, 1)
+        log.frames_declared = stream.frames or 0
         index = 0
-        try:
-            for frame in container.decode(stream):
+        for packet in container.demux(stream):  # the last, empty packet flushes the decoder
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as error:
+                if strict:
+                    raise VideoError(path, f"decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
+                log.bad_packets.append(float((packet.pts - start) * time_base) if packet.pts is not None else index / _fps(stream))
+                continue
+            for frame in frames:
                 time = float((frame.pts - start) * time_base) if frame.pts is not None else index / _fps(stream)
                 yield Frame(index=index, time=max(0.0, time), bgr=frame_pixels(frame, size))
                 index += 1
-        except av.FFmpegError as error:
-            raise VideoError(path, f"decoding failed after {index} frames ({error}); the file looks truncated or corrupt") from error
-        declared = stream.frames
+                log.frames_decoded = index
     if index == 0:
         raise VideoError(path, "the video stream holds no decodable frame")
-    # A file cut short with its index up front decodes "fine" and just stops: compare with what the index declares.
-    if declared and index < declared - max(2, declared // 100):
-        raise VideoError(path, f"only {index} of the {declared} frames the file declares could be decoded; the file is truncated")
+    if strict and log.truncated:
+        raise VideoError(path, f"only {index} of the {log.frames_declared} frames the file declares could be decoded; the file is truncated")
 
 
 def _decoding(container, size: tuple[int, int], threads: int = 0, skip_deblocking: bool | None = None):

@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
             log = IncrementalShotLog(args.out, path, info.fps)
             with ProgressBars(path, args.quiet) as progress:
                 analysis = analyze_video(path, classifier, settings, progress=progress, on_shot=log.add, info=info)
+            for warning in analysis.warnings:
+                report_failure(path, f"warning: {warning}")
             written = write_exports(analysis, args.out, args.format)
             if args.clips:
                 clip_dir = args.out / f"{path.stem}-shots"

@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
             failures += 1
             report_failure(path, failure_reason(error))
             continue
+        for warning in analysis.warnings:
+            report_failure(path, f"warning: {warning}")
         prediction = analysis.shots[0]
         line = {
             "file": str(path),

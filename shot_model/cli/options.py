@@ -66,7 +66,7 @@ class ProgressBars:
 
 
 def report_failure(path, reason: str) -> None:
-    """One line on stderr: the file, then what went wrong."""
+    """One line on stderr: the file, then what went wrong (or a warning about it)."""
     print(f"shot-model: {path}: {reason}", file=sys.stderr)
 
 

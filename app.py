@@ -38,7 +38,7 @@ KEEP_RESULTS_HOURS = 6
 EXAMPLES_DIR = Path(__file__).resolve().parent / "cache" / "examples"
 SHARED_TRAIN = Path(__file__).resolve().parent.parent / "shared" / "media" / "train"
 SHARED_EXAMPLES = ["ghost_nggyup_musicvideo.mp4", "sbdhw__news_frames.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4"]
-TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "scale", "scale conf.", "movement", "movement conf."]
+TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "scale", "scale conf.", "movement", "movement conf.", "note"]
 
 # The models visitors may choose; anything else only when the operator allows it (a public demo must not load
 # arbitrary repositories or probe the server's folders on a visitor's say-so).
@@ -157,12 +157,13 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
             _two_digits(row["scale_confidence"]),
             p.movement,
             _two_digits(row["movement_confidence"]),
+            p.uncertainty_note(),
         ]
         for p in analysis.shots
         for row in [p.to_row(analysis.fps)]
     ]
     gallery = [
-        (thumbnail[:, :, ::-1], f"#{p.shot.index} · {p.caption(' · ')}")
+        (thumbnail[:, :, ::-1], f"#{p.shot.index} · {p.caption(' · ')}" + (" · unsure" if p.uncertainty_note() else ""))
         for p, thumbnail in zip(analysis.shots, analysis.thumbnails)
     ]
     summary = analysis.summary()
@@ -193,10 +194,11 @@ def _two_digits(confidence: float | None) -> float | None:
 
 
 def play_shot(state: dict | None, event: gr.SelectData):
-    """Cut the selected shot into its own small clip and play it."""
+    """Cut the shot selected in the gallery or the table into its own small clip and play it."""
     if not state:
         raise gr.Error("Analyze a video first.")
-    shot = state["shots"][event.index]
+    # The gallery gives the item's position; the table gives [row, column].
+    shot = state["shots"][event.index[0] if isinstance(event.index, (list, tuple)) else event.index]
     try:
         [clip] = export_shot_clips(state["video"], [shot], state["fps"], Path(state["work_dir"]) / "clips")
     except ClipExportError as error:
@@ -220,6 +222,7 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
     with gr.Row():
         with gr.Column(scale=2):
             video_input = gr.File(label="Video", file_types=["video"], type="filepath")
+            preview = gr.Video(label="Preview", interactive=False, height=220)
             with gr.Accordion("Settings", open=False):
                 detector = gr.Dropdown(choices=[d for d in DETECTORS if d != "none"], value=SplitSettings.detector, label="Shot detector")
                 threshold = gr.Number(value=0, label="Detector threshold (0: the detector's default; lower finds more cuts)")
@@ -234,7 +237,7 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
             gr.Examples(examples=[[path] for path in example_videos()], inputs=[video_input], label="Examples")
         with gr.Column(scale=3):
             headline = gr.Markdown("Results appear here.")
-            timeline = gr.Image(label="Timeline, coloured by shot scale", show_label=True, interactive=False, height=90)
+            timeline = gr.Image(label="Timeline: shot scale (top lane) and camera movement (bottom lane)", show_label=True, interactive=False, height=120)
             with gr.Row():
                 scale_chart = gr.Plot(label="Shot scale: share of shots and of screen time")
                 movement_chart = gr.Plot(label="Camera movement: share of shots and of screen time")
@@ -243,7 +246,7 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
             gallery = gr.Gallery(label="Shots (select one to play it)", columns=6, height=360, allow_preview=False, object_fit="contain")
         with gr.Column(scale=2):
             shot_player = gr.Video(label="Selected shot", interactive=False, autoplay=True)
-    table = gr.Dataframe(headers=TABLE_COLUMNS, label="Shots", interactive=False, wrap=True)
+    table = gr.Dataframe(headers=TABLE_COLUMNS, label="Shots (select a row to play it; a note marks labels to read with care)", interactive=False, wrap=True)
     downloads = gr.File(label="Downloads: JSON, CSV, EDL and OpenTimelineIO (for editors), contact sheet", file_count="multiple", interactive=False)
 
     analyze_button.click(
@@ -254,6 +257,8 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
         concurrency_limit=1,  # one analysis at a time: it already uses every core
     )
     gallery.select(play_shot, inputs=[analysis_state], outputs=[shot_player], api_name=False, concurrency_limit=2)
+    table.select(play_shot, inputs=[analysis_state], outputs=[shot_player], api_name=False, concurrency_limit=2)
+    video_input.change(lambda path: path, inputs=[video_input], outputs=[preview], api_name=False)
 
 
 def launch_options(environ=os.environ) -> dict:

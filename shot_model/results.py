@@ -58,6 +58,16 @@ class ShotPrediction:
     def movement_confidence(self) -> float | None:
         return self.movement_probs[self.movement] if self.movement else None
 
+    def uncertainty_note(self, below: float = 0.5) -> str:
+        """Which labels to read with care: each head whose answer has less than `below` of the probability, with its
+        two likeliest classes (`scale unsure: MS 41% or CS 38%`); empty when both answers are clear."""
+        notes = []
+        for head, probabilities in (("scale", self.scale_probs), ("movement", self.movement_probs)):
+            ranked = sorted(probabilities.items(), key=lambda item: -item[1])[:2]
+            if ranked and ranked[0][1] < below:
+                notes.append(f"{head} unsure: " + " or ".join(f"{label} {p:.0%}" for label, p in ranked))
+        return "; ".join(notes)
+
     def caption(self, separator: str = " | ") -> str:
         """Both labels with their confidences, as people read them (`MS 83% | Static 47%`); a head the model does
         not have shows as a dash."""

@@ -40,7 +40,7 @@ def analyze(client, path, model, **settings):
 def expected_rows(path, model):
     analysis = analyze_video(path, ShotClassifier.from_pretrained(model))
     return [[p.shot.index, row["start_timecode"], row["end_timecode"], row["duration"], p.scale, round(row["scale_confidence"], 2),
-             p.movement, round(row["movement_confidence"], 2)] for p in analysis.shots for row in [p.to_row(analysis.fps)]]
+             p.movement, round(row["movement_confidence"], 2), p.uncertainty_note()] for p in analysis.shots for row in [p.to_row(analysis.fps)]]
 
 
 def test_real_clip_table_matches_the_pipeline(served_app, train_media, tiny_model_dir):
@@ -125,7 +125,10 @@ def test_in_a_real_browser(served_app, tmp_path, tiny_model_dir):
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
         # Selecting a shot cuts its clip and plays it.
         page.locator(".thumbnail-item").nth(1).click()
-        page.locator("video[src]").first.wait_for(timeout=60_000)
+        page.locator("video[src*='shot-0001']").first.wait_for(timeout=60_000)
+        # So does selecting a row of the table.
+        page.get_by_text("00:00:00:00", exact=True).filter(visible=True).first.click()  # the first shot's start, in the table only
+        page.locator("video[src*='shot-0000']").first.wait_for(timeout=60_000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(tmp_path / "app-shot.png"), full_page=True)
         browser.close()

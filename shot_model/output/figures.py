@@ -1,4 +1,4 @@
-"""Pictures of an analysis for people: a timeline strip coloured by shot scale, and share tables for charts."""
+"""Pictures of an analysis for people: a timeline of shot scale and camera movement, and share charts."""
 
 import cv2
 import numpy as np
@@ -7,27 +7,30 @@ from ..results import VideoAnalysis
 
 # One colour per scale (RGB), from warm for close to cool for wide, so the strip reads as a rhythm.
 SCALE_COLOURS = {"ECS": (214, 39, 40), "CS": (255, 127, 14), "MS": (227, 200, 40), "FS": (44, 160, 44), "LS": (31, 119, 180)}
+# Movement: still in grey, moving in purple, in and out in contrasting teal and brown.
+MOVEMENT_COLOURS = {"Static": (160, 160, 160), "Motion": (148, 103, 189), "Push": (23, 190, 207), "Pull": (140, 86, 75)}
 UNKNOWN_COLOUR = (127, 127, 127)
 
 
-def timeline_strip(analysis: VideoAnalysis, width: int = 1200, height: int = 56) -> np.ndarray:
-    """An RGB image: the video's duration left to right, each shot a block in its scale's colour, cuts in white.
-
-    A legend of the scale colours runs along the bottom.
-    """
-    bar_height = height - 18
-    image = np.full((height, width, 3), 255, np.uint8)
+def timeline_strip(analysis: VideoAnalysis, width: int = 1200, lane_height: int = 30) -> np.ndarray:
+    """An RGB image: the video's duration left to right in two lanes, each shot a block in the colour of its scale
+    (top) and of its camera movement (bottom), cuts in white; a legend of both under them."""
+    legend_height = 18
+    lanes = (("scale", SCALE_COLOURS, lambda p: p.scale), ("movement", MOVEMENT_COLOURS, lambda p: p.movement))
+    image = np.full((len(lanes) * (lane_height + legend_height) + 4, width, 3), 255, np.uint8)
     total = analysis.duration or 1.0
-    for prediction in analysis.shots:
-        left = int(prediction.shot.start_time / total * width)
-        right = max(left + 1, int(prediction.shot.end_time / total * width))
-        image[:bar_height, left:right] = SCALE_COLOURS.get(prediction.scale, UNKNOWN_COLOUR)
-        image[:bar_height, left] = 255  # the cut
-    x = 4
-    for label, colour in SCALE_COLOURS.items():
-        cv2.rectangle(image, (x, bar_height + 5), (x + 10, bar_height + 15), colour, -1)
-        cv2.putText(image, label, (x + 14, bar_height + 15), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (40, 40, 40), 1, cv2.LINE_AA)
-        x += 60
+    for lane, (_, colours, label_of) in enumerate(lanes):
+        top = lane * (lane_height + legend_height)
+        for prediction in analysis.shots:
+            left = int(prediction.shot.start_time / total * width)
+            right = max(left + 1, int(prediction.shot.end_time / total * width))
+            image[top : top + lane_height, left:right] = colours.get(label_of(prediction), UNKNOWN_COLOUR)
+            image[top : top + lane_height, left] = 255  # the cut
+        x = 4
+        for label, colour in colours.items():
+            cv2.rectangle(image, (x, top + lane_height + 4), (x + 10, top + lane_height + 14), colour, -1)
+            cv2.putText(image, label, (x + 14, top + lane_height + 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (40, 40, 40), 1, cv2.LINE_AA)
+            x += 14 + 9 * len(label) + 20
     return image
 
 

@@ -1,0 +1,1 @@
+"""Packaging the demo as a Hugging Face Space."""

@@ -38,7 +38,7 @@ KEEP_RESULTS_HOURS = 6
 EXAMPLES_DIR = Path(__file__).resolve().parent / "cache" / "examples"
 SHARED_TRAIN = Path(__file__).resolve().parent.parent / "shared" / "media" / "train"
 SHARED_EXAMPLES = ["ghost_nggyup_musicvideo.mp4", "sbdhw__news_frames.mp4", "pyscenedetect__goldeneye-vfr-drop3.mp4"]
-TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "scale", "scale conf.", "movement", "movement conf.", "note"]
+TABLE_COLUMNS = ["#", "start", "end", "duration (s)", "begins with", "scale", "scale conf.", "movement", "movement conf.", "note"]
 
 # The models visitors may choose; anything else only when the operator allows it (a public demo must not load
 # arbitrary repositories or probe the server's folders on a visitor's say-so).
@@ -153,6 +153,7 @@ def analyze(video, detector, threshold, min_shot_seconds, clips_per_shot, model,
             row["start_timecode"],
             row["end_timecode"],
             row["duration"],
+            p.shot.transition_in.describe() if p.shot.transition_in else "",
             p.scale,
             _two_digits(row["scale_confidence"]),
             p.movement,

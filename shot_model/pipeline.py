@@ -133,9 +133,10 @@ def analyze_video(
         with clock.timing("sample"):
             frames = buffer.pop_before(shot.end_frame)
             thumbnails.append(nearest_frames(frames, [(shot.start_frame + shot.end_frame) // 2])[0].bgr)
+            # Clips come from the frames the shot shows alone: a dissolve's blend belongs to neither shot.
             clips = [
                 rgb_clip(nearest_frames(frames, indices))
-                for indices in clip_frame_indices(shot.start_frame, shot.end_frame, config.num_frames, settings.clips_per_shot)
+                for indices in clip_frame_indices(*shot.clear_frames, config.num_frames, settings.clips_per_shot)
             ]
         queue.add(shot, clips)
 

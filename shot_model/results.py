@@ -18,11 +18,30 @@ def timecode(seconds: float, fps: float) -> str:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """How one shot gives way to the next: a `cut`, or a `gradual` transition (dissolve, fade, wipe) over frames
+    `[first_frame, end_frame)`; the shots split inside it. A cut's frames are the empty range at the new shot's start."""
+
+    kind: str  # "cut" or "gradual"
+    first_frame: int
+    end_frame: int
+
+    @property
+    def num_frames(self) -> int:
+        return self.end_frame - self.first_frame
+
+    def describe(self) -> str:
+        """`cut`, or `gradual, frames 212-238` (inclusive), as people read it."""
+        return "cut" if self.kind == "cut" else f"gradual, frames {self.first_frame}-{self.end_frame - 1}"
+
+
+@dataclass(frozen=True)
 class Shot:
     """One shot: frames `[start_frame, end_frame)` of the video, and the times they are shown.
 
     `start_time` is when the first frame is shown and `end_time` when the shot gives way to the next one (the end
-    of the video for the last shot), both in seconds from the first frame.
+    of the video for the last shot), both in seconds from the first frame. `transition_in` is how it begins (None for
+    the first shot), `transition_out` how it ends (None for the last).
     """
 
     index: int
@@ -30,6 +49,8 @@ class Shot:
     end_frame: int
     start_time: float
     end_time: float
+    transition_in: Transition | None = None
+    transition_out: Transition | None = None
 
     @property
     def num_frames(self) -> int:
@@ -38,6 +59,15 @@ class Shot:
     @property
     def duration(self) -> float:
         return self.end_time - self.start_time
+
+    @property
+    def clear_frames(self) -> tuple[int, int]:
+        """The frames `[first, end)` of the shot outside its transitions, where it shows itself alone (the whole shot
+        when the transitions would leave nothing)."""
+        first = self.transition_in.end_frame if self.transition_in is not None else self.start_frame
+        end = self.transition_out.first_frame if self.transition_out is not None else self.end_frame
+        first, end = max(first, self.start_frame), min(end, self.end_frame)
+        return (first, end) if end > first else (self.start_frame, self.end_frame)
 
 
 @dataclass(frozen=True)
@@ -88,6 +118,10 @@ class ShotPrediction:
             "start_timecode": timecode(shot.start_time, fps),
             "end_timecode": timecode(shot.end_time, fps),
             "duration": round(shot.duration, 3),
+            # How the shot begins: "cut", "gradual" (its frames start..end, the transition's own), or "" for the first.
+            "transition": shot.transition_in.kind if shot.transition_in else "",
+            "transition_start_frame": shot.transition_in.first_frame if shot.transition_in else None,
+            "transition_end_frame": shot.transition_in.end_frame if shot.transition_in else None,
             "scale": self.scale,
             "scale_confidence": _rounded(self.scale_confidence),
             "movement": self.movement,

@@ -1,6 +1,7 @@
-"""Shot splitting with PySceneDetect's detectors, fed frame by frame from the single decode pass.
+"""Shot splitting with PySceneDetect's detectors or TransNetV2, fed frame by frame from the single decode pass.
 
-`ShotSplitter` reports cuts as the frames stream past; `detect_shots` is the one-call version for a file.
+`ShotSplitter` reports boundaries (cuts, and with TransNetV2 gradual transitions too) as the frames stream past;
+`ShotStream` turns them into shots; `detect_shots` is the one-call version for a file.
 """
 
 import os
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
 
-from .results import Shot
+from .results import Shot, Transition
+from .transnet import Boundary, TransNetDetector, TransNetSettings, shared_network
 from .video import Frame, analysis_size, iter_frames, probe_video
 
 # name -> (PySceneDetect detector, the name of its sensitivity argument, our defaults for its other arguments).
@@ -21,6 +23,9 @@ DETECTORS = {
     "content": (ContentDetector, "threshold", {}),
     "hash": (HashDetector, "threshold", {}),
     "histogram": (HistogramDetector, "threshold", {}),
+    # TransNetV2 (a network trained for shot boundaries; transnet.py): cuts and gradual transitions (dissolves, fades,
+    # wipes) with their frames; its threshold is on the network's score (0.5 by default).
+    "transnetv2": (TransNetDetector, "threshold", {}),
 }
 
 
@@ -30,7 +35,8 @@ class SplitSettings:
 
     Attributes:
         detector: one of `DETECTORS`: "adaptive" (rolling-average content change, robust to camera motion),
-            "content", "hash" or "histogram" — PySceneDetect's detectors of the same names; "none" finds no cut.
+            "content", "hash" or "histogram" — PySceneDetect's detectors of the same names; "transnetv2" (also finds
+            dissolves and fades, with their frames; several times slower on a CPU); "none" finds no cut.
         threshold: the detector's sensitivity (its own default when `None`); lower finds more cuts.
         min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter).
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
@@ -52,10 +58,10 @@ class SplitSettings:
 
 
 class ShotSplitter:
-    """Feeds frames to PySceneDetect detectors in order and returns cut positions as they are confirmed.
+    """Feeds frames to the chosen detector in order and returns boundaries as they are confirmed.
 
-    A cut at frame `c` means frame `c` is the first frame of a new shot. Detectors that look ahead (adaptive,
-    fades) confirm a cut a few frames after it; `push` returns it then.
+    A boundary at frame `c` means frame `c` is the first frame of a new shot. Detectors that look ahead (adaptive,
+    fades, TransNetV2) confirm a boundary some frames after it; `push` returns it then.
     """
 
     def __init__(self, settings: SplitSettings, fps: float):
@@ -65,7 +71,11 @@ class ShotSplitter:
         self.min_shot_frames = max(1, round(settings.min_shot_seconds * self.fps))
         detector_class, threshold_name, defaults = DETECTORS[settings.detector]
         self.detectors = []
-        if detector_class is not None:
+        self.transnet = None
+        if detector_class is TransNetDetector:
+            options = {threshold_name: settings.threshold} if settings.threshold is not None else {}
+            self.transnet = TransNetDetector(TransNetSettings(**options), network=shared_network())
+        elif detector_class is not None:
             options = {**defaults, "min_scene_len": self.min_shot_frames}
             if settings.threshold is not None:
                 options[threshold_name] = settings.threshold
@@ -75,37 +85,54 @@ class ShotSplitter:
         self._cuts: list[int] = []
         self._last_index = -1
 
-    def push(self, frame: Frame) -> list[int]:
-        """Process the next frame (BGR, in order); return newly confirmed cuts, ascending."""
+    def push(self, frame: Frame) -> list[Boundary]:
+        """Process the next frame (BGR, in order); return newly confirmed boundaries, in order."""
         self._last_index = frame.index
+        if self.transnet is not None:
+            return self._accept(self.transnet.push(frame.bgr))
         timecode = FrameTimecode(frame.index, self.fps)
-        found = [cut.frame_num for detector in self.detectors for cut in detector.process_frame(timecode, frame.bgr)]
-        return self._accept(found)
+        return self._accept([_cut(cut.frame_num) for detector in self.detectors for cut in detector.process_frame(timecode, frame.bgr)])
 
-    def finish(self) -> list[int]:
-        """Flush the detectors at the end of the video; return the last confirmed cuts."""
+    def finish(self) -> list[Boundary]:
+        """Flush the detectors at the end of the video; return the last confirmed boundaries."""
+        if self.transnet is not None:
+            return self._accept(self.transnet.finish())
         end = FrameTimecode(self._last_index + 1, self.fps)
-        found = [cut.frame_num for detector in self.detectors for cut in detector.post_process(end)]
-        return self._accept(found)
+        return self._accept([_cut(cut.frame_num) for detector in self.detectors for cut in detector.post_process(end)])
 
-    def _accept(self, found: list[int]) -> list[int]:
-        """Keep cuts that are new, inside the video, and at least a minimum shot away from the last one.
+    def _accept(self, found: list[Boundary]) -> list[Boundary]:
+        """Keep boundaries that are new, inside the video, and at least a minimum shot away from the last one.
 
         Two detectors may see the same transition a frame or two apart; the minimum shot length merges those.
         """
         accepted = []
-        for cut in sorted(set(found)):
+        for boundary in sorted({boundary.cut: boundary for boundary in found}.values(), key=lambda boundary: boundary.cut):
             previous = self._cuts[-1] if self._cuts else 0
-            if 0 < cut <= self._last_index and cut - previous >= self.min_shot_frames:
-                self._cuts.append(cut)
-                accepted.append(cut)
+            if 0 < boundary.cut <= self._last_index and boundary.cut - previous >= self.min_shot_frames:
+                self._cuts.append(boundary.cut)
+                accepted.append(boundary)
         return accepted
 
 
-def make_shot(index: int, start: int, end: int, frame_times: list[float], end_time: float) -> Shot:
+def _cut(frame: int) -> Boundary:
+    return Boundary("cut", frame, frame, frame, 1.0)
+
+
+def make_shot(
+    index: int, start: int, end: int, frame_times: list[float], end_time: float,
+    transition_in: Transition | None = None, transition_out: Transition | None = None,
+) -> Shot:
     """Shot number `index`, frames `[start, end)`: it starts when frame `start` is shown and ends when frame `end`
     is (or at `end_time`, the end of the video, when no frame follows)."""
-    return Shot(index, start, end, frame_times[start], frame_times[end] if end < len(frame_times) else end_time)
+    end_shown = frame_times[end] if end < len(frame_times) else end_time
+    return Shot(index, start, end, frame_times[start], end_shown, transition_in, transition_out)
+
+
+def transition_at(boundary: Boundary) -> Transition:
+    """A detector's boundary as results carry it: a cut's frames are empty, a gradual transition's its own."""
+    if boundary.kind == "gradual":
+        return Transition("gradual", boundary.first, boundary.last + 1)
+    return Transition("cut", boundary.cut, boundary.cut)
 
 
 def shots_from_cuts(cuts: list[int], num_frames: int, frame_times: list[float], end_time: float) -> list[Shot]:
@@ -132,6 +159,7 @@ class ShotStream:
         self.frame_times: list[float] = []
         self._start = 0
         self._count = 0
+        self._transition_in: Transition | None = None
 
     def push(self, frame: Frame) -> list[Shot]:
         """Take the next frame; return the shots its confirmed cuts close (usually none)."""
@@ -146,12 +174,12 @@ class ShotStream:
     def end_time(self) -> float:
         return video_end_time(self.frame_times, self.fps)
 
-    def _close_at(self, cuts: list[int]) -> list[Shot]:
-        return [self._shot(cut) for cut in cuts]
+    def _close_at(self, boundaries: list[Boundary]) -> list[Shot]:
+        return [self._shot(boundary.cut, transition_at(boundary)) for boundary in boundaries]
 
-    def _shot(self, end: int) -> Shot:
-        shot = make_shot(self._count, self._start, end, self.frame_times, self.end_time)
-        self._start, self._count = end, self._count + 1
+    def _shot(self, end: int, transition_out: Transition | None = None) -> Shot:
+        shot = make_shot(self._count, self._start, end, self.frame_times, self.end_time, self._transition_in, transition_out)
+        self._start, self._count, self._transition_in = end, self._count + 1, transition_out
         return shot
 
 

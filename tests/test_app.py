@@ -39,7 +39,8 @@ def analyze(client, path, model, **settings):
 
 def expected_rows(path, model):
     analysis = analyze_video(path, ShotClassifier.from_pretrained(model))
-    return [[p.shot.index, row["start_timecode"], row["end_timecode"], row["duration"], p.scale, round(row["scale_confidence"], 2),
+    return [[p.shot.index, row["start_timecode"], row["end_timecode"], row["duration"],
+             p.shot.transition_in.describe() if p.shot.transition_in else "", p.scale, round(row["scale_confidence"], 2),
              p.movement, round(row["movement_confidence"], 2), p.uncertainty_note()] for p in analysis.shots for row in [p.to_row(analysis.fps)]]
 
 
@@ -177,7 +178,7 @@ def test_a_single_head_model_shows_dashes_for_the_head_it_lacks(served_app, tmp_
     video_processor_for(model.config).save_pretrained(tmp_path / "movement-only")
     _, client = served_app
     headline, table, gallery, *_ = analyze(client, train_media / "ghost_nggyup_musicvideo.mp4", tmp_path / "movement-only")
-    assert table["data"] and all(row[4] is None and row[5] is None and row[6] in {"Static", "Motion", "Push", "Pull"} for row in table["data"])
+    assert table["data"] and all(row[5] is None and row[6] is None and row[7] in {"Static", "Motion", "Push", "Pull"} for row in table["data"])
     assert all(item["caption"].split(" · ")[1] == "-" for item in gallery), gallery[0]
 
 

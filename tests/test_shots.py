@@ -107,4 +107,4 @@ def test_splitter_reports_each_cut_once_in_order():
         image = bright if 20 <= index < 40 else dark
         reported += splitter.push(Frame(index, index / 25, image))
     reported += splitter.finish()
-    assert reported == [20, 40]
+    assert [boundary.cut for boundary in reported] == [20, 40] and {boundary.kind for boundary in reported} == {"cut"}

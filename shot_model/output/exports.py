@@ -51,7 +51,14 @@ def to_edl(analysis: VideoAnalysis) -> str:
     for number, prediction in enumerate(analysis.shots, start=1):
         shot = prediction.shot
         source_in, source_out = timecode(shot.start_time, fps), timecode(shot.end_time, fps)
-        lines.append(f"{number:03d}  {reel:<8} V     C        {source_in} {source_out} {source_in} {source_out}")
+        transition = shot.transition_in
+        if transition is not None and transition.kind == "gradual":
+            # A dissolve: the outgoing source held at the transition's start, then this shot dissolving in over it.
+            start = timecode(transition.first_frame / fps, fps)
+            lines.append(f"{number:03d}  {reel:<8} V     C        {start} {start} {start} {start}")
+            lines.append(f"{number:03d}  {reel:<8} V     D    {transition.num_frames:03d} {start} {source_out} {start} {source_out}")
+        else:
+            lines.append(f"{number:03d}  {reel:<8} V     C        {source_in} {source_out} {source_in} {source_out}")
         lines.append(f"* FROM CLIP NAME: {Path(analysis.file).name}")
         label = f"{prediction.scale or '-'} / {prediction.movement or '-'}"
         colour = EDL_COLOURS.get(prediction.scale, "ResolveColorBlue")

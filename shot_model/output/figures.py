@@ -26,6 +26,11 @@ def timeline_strip(analysis: VideoAnalysis, width: int = 1200, lane_height: int 
             right = max(left + 1, int(prediction.shot.end_time / total * width))
             image[top : top + lane_height, left:right] = colours.get(label_of(prediction), UNKNOWN_COLOUR)
             image[top : top + lane_height, left] = 255  # the cut
+            transition = prediction.shot.transition_in
+            if transition is not None and transition.kind == "gradual":  # a dissolve or fade: its span, striped
+                first = int(transition.first_frame / analysis.fps / total * width)
+                end = max(first + 1, int(transition.end_frame / analysis.fps / total * width))
+                image[top : top + lane_height : 3, first:end] = 255
         x = 4
         for label, colour in colours.items():
             cv2.rectangle(image, (x, top + lane_height + 4), (x + 10, top + lane_height + 14), colour, -1)

@@ -41,6 +41,16 @@ def to_otio(analysis: VideoAnalysis) -> str:
                 metadata={"shot_model": labels},
             )
         )
+        transition = shot.transition_in
+        if transition is not None and transition.kind == "gradual":
+            # The dissolve straddles the split: its frames before the cut belong to the outgoing clip, the rest to this.
+            track.append(
+                otio.schema.Transition(
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                    in_offset=otio.opentime.RationalTime(shot.start_frame - transition.first_frame, rate),
+                    out_offset=otio.opentime.RationalTime(transition.end_frame - shot.start_frame, rate),
+                )
+            )
         track.append(clip)
     timeline = otio.schema.Timeline(name=Path(analysis.file).stem, tracks=[track])
     timeline.metadata["shot_model"] = {"model": analysis.model_id, "weights_sha256": analysis.model_weights, "fps": rate}

@@ -2,7 +2,7 @@
 
 Shot scale is a judgement about what is in the frame (how much of a person, or a landscape). A transformer learnt
 from scratch on a few dozen source videos learns those sources instead: its scale answers on held-out sources
-stayed near chance (docs/experiments.md, section 7-9). Features learnt on ImageNet's 1.3 M photos already tell a
+stayed near chance (docs/experiments.md, sections 7-9). Features learnt on ImageNet's 1.3 M photos already tell a
 face from a body from a street, so the scale head reads them. The VideoMAE stream keeps camera movement.
 
 The network is written out here (EfficientNet-Lite0: MBConv blocks with ReLU6, no squeeze-excite, TensorFlow

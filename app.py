@@ -50,11 +50,21 @@ _classifiers: dict[str, ShotClassifier] = {}
 _classifiers_lock = threading.Lock()
 
 
+def model_name(model: str) -> str:
+    """What the page shows for an offered model: a folder's name (a public page need not show the server's paths),
+    or the Hub id."""
+    return Path(model).name if Path(model).exists() else model
+
+
 def chosen_model(model: str | None) -> str:
-    """The model a request asked for (the first offered when it names none), if this demo offers it."""
+    """The model a request asked for, by its shown name or its path (the first offered when it names none), if this
+    demo offers it."""
     name = (model or "").strip() or OFFERED_MODELS[0]
+    by_name = {model_name(offer): offer for offer in OFFERED_MODELS}
+    if name in by_name:
+        return by_name[name]
     if name not in OFFERED_MODELS and not ALLOW_ANY_MODEL:
-        offered = ", ".join(Path(offer).name if Path(offer).exists() else offer for offer in OFFERED_MODELS)
+        offered = ", ".join(by_name)
         raise gr.Error(
             f"This demo offers only these models: {offered}. Its operator can add models with SHOT_MODEL_MODELS, "
             "or allow any folder or Hub id with SHOT_MODEL_ALLOW_ANY_MODEL=1."
@@ -233,7 +243,8 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
                 if ALLOW_ANY_MODEL:
                     model_box = gr.Textbox(value=OFFERED_MODELS[0], label="Model (folder or Hub id)", elem_id="model-box")
                 else:
-                    model_box = gr.Dropdown(choices=OFFERED_MODELS, value=OFFERED_MODELS[0], label="Model", elem_id="model-box")
+                    names = [model_name(offer) for offer in OFFERED_MODELS]
+                    model_box = gr.Dropdown(choices=names, value=names[0], label="Model", elem_id="model-box")
             analyze_button = gr.Button("Analyze", variant="primary")
             gr.Examples(examples=[[path] for path in example_videos()], inputs=[video_input], label="Examples")
         with gr.Column(scale=3):

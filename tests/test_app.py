@@ -193,6 +193,7 @@ def test_a_public_demo_loads_only_the_models_it_offers(served_app, tmp_path, tin
         with pytest.raises(Exception, match="This demo offers only these models"):
             analyze(client, video, other)
     assert len(analyze(client, video, tiny_model_dir)[1]["data"]) == 2
+    assert len(analyze(client, video, tiny_model_dir.name)[1]["data"]) == 2, "by the name the page shows"
     assert len(analyze(client, video, "")[1]["data"]) == 2, "no model named: the first offered one"
 
 

@@ -1,7 +1,12 @@
 """Shot-splitting accuracy against known cuts: precision, recall and F1 (a detected cut matches a true one within
 ±2 frames; a fade or dissolve matches anywhere inside it), for our defaults and PySceneDetect's own defaults.
 
-    python bench/splitting_accuracy.py        # the montage (built if missing) and sbdhw__news_frames.mp4
+    python bench/splitting_accuracy.py                  # the montage (built if missing) and sbdhw__news_frames.mp4
+    python bench/splitting_accuracy.py --transitions    # ad-paced montages with dissolves, fades, wipes, flashes
+
+`--transitions` builds three montages of train clips (bench/transitions_montage.py: 3 x 150 s at 720p, seeds 1-3 at 25, 30 and 24 fps)
+with known cuts, jump cuts, dissolves, fades, wipes and flash frames (which must not count), and scores every
+detector option on them: F1, precision, recall, gradual-transition recall, and false cuts on flashes.
 """
 
 import argparse
@@ -70,10 +75,60 @@ CANDIDATES = {
 }
 
 
+TRANSITION_CANDIDATES = {
+    "adaptive, 0.5 s (until 2026-12)": SplitSettings(min_shot_seconds=0.5, flash_filter=False),
+    "adaptive, 0.2 s": SplitSettings(min_shot_seconds=0.2, flash_filter=False),
+    "default (adaptive, 0.2 s, flashes)": SplitSettings(),
+    "content, 0.2 s, flashes": SplitSettings(detector="content"),
+    "transnetv2, 0.1 s": SplitSettings(detector="transnetv2", min_shot_seconds=0.1),
+}
+GRADUAL = {"dissolve", "fade", "fade_white", "wipe"}
+
+
+# seed -> frame rate: the three montages differ in rate too (25, 30 and 24 fps), as ads do.
+MONTAGES = {1: 25.0, 2: 30.0, 3: 24.0}
+
+
+def transitions_table() -> None:
+    import json
+
+    from transitions_montage import build as build_montage
+
+    videos = []
+    for seed, fps in MONTAGES.items():
+        out = REPO / "cache" / "bench" / f"transitions-{seed}"
+        if not out.with_suffix(".truth.json").is_file():
+            build_montage(out, seed, fps, 150.0)
+        videos.append((out.with_suffix(".mp4"), json.loads(out.with_suffix(".truth.json").read_text())))
+    print(f"{'detector':<26} {'P':>6} {'R':>6} {'F1':>6} {'gradual R':>10} {'flash false':>12} {'sec':>7}")
+    for name, settings in TRANSITION_CANDIDATES.items():
+        hits = found_total = truth_total = gradual_hits = gradual_total = flash_false = 0
+        start = time.perf_counter()
+        for video, truth in videos:
+            spans = [(t["first"], t["last"]) for t in truth["transitions"]]
+            found = ours(video, settings)
+            result = score(spans, found)
+            missed = set(result["missed"])
+            hits += len(spans) - len(missed)
+            found_total, truth_total = found_total + len(found), truth_total + len(spans)
+            gradual = [(t["first"], t["last"]) for t in truth["transitions"] if t["kind"] in GRADUAL]
+            gradual_total += len(gradual)
+            gradual_hits += sum(span not in missed for span in gradual)
+            flash_false += sum(any(f["first"] - 2 <= cut <= f["last"] + 2 for f in truth["flashes"]) for cut in result["false"])
+        precision, recall = hits / max(1, found_total), hits / max(1, truth_total)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"{name:<26} {precision:6.3f} {recall:6.3f} {f1:6.3f} {gradual_hits / max(1, gradual_total):10.3f} {flash_false:12d} "
+              f"{time.perf_counter() - start:7.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--height", type=int, default=720, help="montage height (default: 720)")
+    parser.add_argument("--transitions", action="store_true", help="score the detector options on montages with gradual transitions")
     args = parser.parse_args()
+    if args.transitions:
+        transitions_table()
+        return
     montage, montage_truth = build(args.height)
     videos = {f"montage {args.height}p": (montage, read_truth(montage_truth)), "sbdhw__news_frames": (NEWS, read_truth(NEWS_TRUTH))}
     print(f"{'video':<18} {'method':<55} {'P':>6} {'R':>6} {'F1':>6} {'sec':>6}  missed / false")

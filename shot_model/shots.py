@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
 
 from .results import Shot, Transition
-from .transnet import Boundary, TransNetDetector, TransNetSettings, shared_network
+from .transnet import Boundary, FlashTest, TransNetDetector, TransNetSettings, shared_network, small_rgb
 from .video import Frame, analysis_size, iter_frames, probe_video
 
 # name -> (PySceneDetect detector, the name of its sensitivity argument, our defaults for its other arguments).
@@ -38,7 +38,10 @@ class SplitSettings:
             "content", "hash" or "histogram" — PySceneDetect's detectors of the same names; "transnetv2" (also finds
             dissolves and fades, with their frames; several times slower on a CPU); "none" finds no cut.
         threshold: the detector's sensitivity (its own default when `None`); lower finds more cuts.
-        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter).
+        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter). 0.2 s (5-6
+            frames) keeps the shots of fast-cut ads; 0.5 s merged them (bench/splitting_accuracy.py --transitions).
+        flash_filter: drop a cut where 1-3 frames flash and the same picture comes back (camera flashes, a white
+            frame): it is no boundary.
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
             default: content detectors already cut at the edges of a fade, and the two together leave black slivers.
         decode_short_side: frames are analysed with their short side scaled down to this many pixels.
@@ -46,8 +49,9 @@ class SplitSettings:
 
     detector: str = "adaptive"
     threshold: float | None = None
-    min_shot_seconds: float = 0.5
+    min_shot_seconds: float = 0.2
     fades: bool = False
+    flash_filter: bool = True
     decode_short_side: int = 144
 
     def __post_init__(self):
@@ -72,6 +76,8 @@ class ShotSplitter:
         detector_class, threshold_name, defaults = DETECTORS[settings.detector]
         self.detectors = []
         self.transnet = None
+        # A flash (1-3 bright frames, then the same picture) is not a cut: checked on 48x27 copies of the frames.
+        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter else None
         if detector_class is TransNetDetector:
             options = {threshold_name: settings.threshold} if settings.threshold is not None else {}
             self.transnet = TransNetDetector(TransNetSettings(**options), network=shared_network())
@@ -89,7 +95,9 @@ class ShotSplitter:
         """Process the next frame (BGR, in order); return newly confirmed boundaries, in order."""
         self._last_index = frame.index
         if self.transnet is not None:
-            return self._accept(self.transnet.push(frame.bgr))
+            return self._accept(self.transnet.push(frame.bgr))  # it runs its own flash test
+        if self.flashes is not None:
+            self.flashes.add(frame.index, small_rgb(frame.bgr))
         timecode = FrameTimecode(frame.index, self.fps)
         return self._accept([_cut(cut.frame_num) for detector in self.detectors for cut in detector.process_frame(timecode, frame.bgr)])
 
@@ -107,6 +115,8 @@ class ShotSplitter:
         """
         accepted = []
         for boundary in sorted({boundary.cut: boundary for boundary in found}.values(), key=lambda boundary: boundary.cut):
+            if self.flashes is not None and boundary.kind == "cut" and self.flashes.is_flash(boundary.cut):
+                continue
             previous = self._cuts[-1] if self._cuts else 0
             if 0 < boundary.cut <= self._last_index and boundary.cut - previous >= self.min_shot_frames:
                 self._cuts.append(boundary.cut)

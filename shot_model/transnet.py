@@ -92,12 +92,49 @@ def small_rgb(bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(cv2.resize(bgr, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
 
 
+class FlashTest:
+    """Recognises a flash (one to three frames far brighter or different, then the same picture again) so it is not
+    taken for a cut: frames before and after the candidate cut match, and every frame between differs from both.
+    Keeps the last `HISTORY` frames at 48x27."""
+
+    HISTORY = 160
+
+    def __init__(self, settings: "TransNetSettings"):
+        self.settings = settings
+        self._history: deque[tuple[int, np.ndarray]] = deque()
+
+    def add(self, index: int, small: np.ndarray) -> None:
+        self._history.append((index, small))
+        if len(self._history) > self.HISTORY:
+            self._history.popleft()
+
+    def is_flash(self, cut: int) -> bool:
+        """Frames p < cut <= q with 1-3 frames between match each other, and every frame between is far from both."""
+        settings = self.settings
+        for gap in range(1, settings.flash_max_frames + 1):
+            for before in range(cut - gap - 1, cut):
+                after = before + gap + 1
+                pictures = [self._small(i) for i in range(before, after + 1)]
+                if any(picture is None for picture in pictures):
+                    continue
+                match = _difference(pictures[0], pictures[-1])
+                if match > settings.flash_match:
+                    continue
+                limit = settings.flash_outlier * max(match, 4.0)
+                if all(min(_difference(p, pictures[0]), _difference(p, pictures[-1])) > limit for p in pictures[1:-1]):
+                    return True
+        return False
+
+    def _small(self, index: int) -> np.ndarray | None:
+        if not self._history or not self._history[0][0] <= index <= self._history[-1][0]:
+            return None
+        return self._history[index - self._history[0][0]][1]
+
+
 class TransNetDetector:
     """Feeds decoded frames (in order) to TransNetV2 and returns boundaries as they are confirmed, 26-75 frames after
     they happen. Memory stays bounded however long the video: the window ring (100 frames of 48x27) and a short
     history for the flash test."""
-
-    HISTORY = 160
 
     def __init__(self, settings: TransNetSettings = TransNetSettings(), network=None):
         self.settings = settings
@@ -108,16 +145,14 @@ class TransNetDetector:
         self._frames = 0
         self._scored = 0  # frames whose scores are known
         self._last = None
-        self._history: deque[tuple[int, np.ndarray]] = deque()
+        self._flashes = FlashTest(settings)
         self._run: list[tuple[int, float, float, bool]] = []  # (frame, single, many, single above threshold)
         self._pending: Boundary | None = None  # held back so a close second boundary can merge with it
 
     def push(self, bgr: np.ndarray) -> list[Boundary]:
         """Take the next frame; return the boundaries now confirmed (usually none)."""
         small = small_rgb(bgr)
-        self._history.append((self._frames, small))
-        if len(self._history) > self.HISTORY:
-            self._history.popleft()
+        self._flashes.add(self._frames, small)
         if self._frames == 0:
             for _ in range(CONTEXT):
                 self._append(small)
@@ -196,7 +231,7 @@ class TransNetDetector:
             for sub_first, sub_last in single_runs:  # rapid cutting can put several cuts in one run
                 peak = max((frame for frame in run if sub_first <= frame[0] <= sub_last), key=lambda frame: frame[1])
                 candidates.append(Boundary("cut", peak[0] + 1, peak[0] + 1, peak[0] + 1, peak[1]))
-            candidates = [boundary for boundary in candidates if not self._is_flash(boundary.cut)]
+            candidates = [boundary for boundary in candidates if not self._flashes.is_flash(boundary.cut)]
         found = []
         for boundary in candidates:
             if self._pending is None:
@@ -207,28 +242,6 @@ class TransNetDetector:
                 found.append(self._pending)
                 self._pending = boundary
         return found
-
-    def _small(self, index: int) -> np.ndarray | None:
-        if not self._history or not self._history[0][0] <= index <= self._history[-1][0]:
-            return None
-        return self._history[index - self._history[0][0]][1]
-
-    def _is_flash(self, cut: int) -> bool:
-        """Frames p < cut <= q with 1-3 frames between match each other, and every frame between is far from both."""
-        settings = self.settings
-        for gap in range(1, settings.flash_max_frames + 1):
-            for before in range(cut - gap - 1, cut):
-                after = before + gap + 1
-                pictures = [self._small(i) for i in range(before, after + 1)]
-                if any(picture is None for picture in pictures):
-                    continue
-                match = _difference(pictures[0], pictures[-1])
-                if match > settings.flash_match:
-                    continue
-                limit = settings.flash_outlier * max(match, 4.0)
-                if all(min(_difference(p, pictures[0]), _difference(p, pictures[-1])) > limit for p in pictures[1:-1]):
-                    return True
-        return False
 
 
 def _difference(a: np.ndarray, b: np.ndarray) -> float:

@@ -50,7 +50,7 @@ def test_minimum_shot_length_merges_quick_cuts(tmp_path):
     path = tmp_path / "quick.mp4"
     cut_video(path, lengths=(30, 4, 30))
     default = [shot.start_frame for shot in detect_shots(path)[1:]]
-    assert len(default) == 1, "a 4-frame flash is shorter than the 0.5 s minimum"
+    assert len(default) == 1, "a 4-frame shot is shorter than the 0.2 s minimum"
     fine = [shot.start_frame for shot in detect_shots(path, SplitSettings(min_shot_seconds=0.1))[1:]]
     assert fine == [30, 34]
 

@@ -335,7 +335,6 @@ def build(out: Path, seed: int, fps: float, seconds: float):
                 offset = position - tf
                 frames = frames[tf:]
                 transitions.append({"kind": "dissolve", "first": position - tf, "last": position - 1})
-                position = position  # incoming frames continue after the blend
             elif into == "wipe":
                 horizontal = len(transitions) % 2 == 0
                 for k in range(tf):
@@ -363,9 +362,6 @@ def build(out: Path, seed: int, fps: float, seconds: float):
                     flashes.append({"first": offset + a, "last": offset + b, "kind": note})
                 else:
                     distractors.append({"kind": kind, "first": offset + a, "last": offset + b, "note": note})
-            if into in ("dissolve", "wipe"):
-                # events were placed on the incoming shot's own frames, the first tf of which were consumed
-                pass
             first_frame = len(tail) + written
             shot_table.append({"source": shot["source"], "start_s": shot["start_s"], "into": into, "first": first_frame,
                                "frames": len(frames)})

@@ -77,7 +77,8 @@ class ShotSplitter:
         self.detectors = []
         self.transnet = None
         # A flash (1-3 bright frames, then the same picture) is not a cut: checked on 48x27 copies of the frames.
-        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter else None
+        # TransNetV2 runs the same test on its own copies, so only PySceneDetect's cuts need this one.
+        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter and detector_class is not TransNetDetector else None
         if detector_class is TransNetDetector:
             options = {threshold_name: settings.threshold} if settings.threshold is not None else {}
             self.transnet = TransNetDetector(TransNetSettings(**options), network=shared_network())

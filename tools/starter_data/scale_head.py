@@ -104,7 +104,6 @@ def image_clip(image: np.ndarray, num_frames: int) -> np.ndarray:
 
 def still_features(classifier: ShotClassifier, labels_csv: Path):
     """Features of every labelled still and its mirror image, with the label and the still's source."""
-    rows = []
     with open(labels_csv, newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row["scale"] in SCALE_LABELS]
     clips, labels, owners = [], [], []

@@ -5,7 +5,9 @@ Memory stays flat with video length: frames are kept only for the shot in progre
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
@@ -13,6 +15,7 @@ from .classifier import ShotClassifier, average_probabilities
 from .results import Shot, ShotPrediction, VideoAnalysis
 from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
 from .shots import ShotStream, SplitSettings
+from .thumbnails import Thumbnails
 from .video import DecodeLog, VideoInfo, analysis_size, iter_frames, probe_video
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
@@ -28,23 +31,29 @@ class AnalysisSettings:
         split: how shots are found.
         clips_per_shot: clips sampled per shot (each over an equal part of it); their softmax scores are averaged.
         batch_size: clips per forward pass.
+        classify_threads: torch threads for classifying on a CPU, beside the decoder's; `None` takes half the cores
+            (1 of 2 kept the decoder and the model from fighting over the cores: bench/ad_paced.py).
     """
 
     split: SplitSettings = field(default_factory=SplitSettings)
     clips_per_shot: int = 1
     batch_size: int = 16
+    classify_threads: int | None = None
 
     def __post_init__(self):
         if self.clips_per_shot < 1:
             raise ValueError(f"clips_per_shot must be at least 1, got {self.clips_per_shot}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.classify_threads is not None and self.classify_threads < 1:
+            raise ValueError(f"classify_threads must be at least 1, got {self.classify_threads}")
 
 
 class StageClock:
     """Seconds spent in each stage of an analysis: the `timings` of every result, which the benchmarks print."""
 
-    STAGES = ("decode", "split", "sample", "classify")
+    # classify runs on a worker thread beside the others; wait is the time the decoding thread spent waiting for it.
+    STAGES = ("decode", "split", "sample", "classify", "wait")
 
     def __init__(self):
         self.seconds = dict.fromkeys(self.STAGES, 0.0)
@@ -59,7 +68,15 @@ class StageClock:
 
 
 class _ShotQueue:
-    """Shots waiting for the model, classified a batch at a time so the model always sees full batches."""
+    """Shots waiting for the model, classified a batch at a time so the model always sees full batches.
+
+    A full batch goes to a worker thread while the caller goes on decoding and splitting: on a 2-core machine the
+    decoder and the model then keep both cores busy instead of taking turns (bench/ad_paced.py). At most
+    `MAX_PENDING_BATCHES` wait at once, so a slow model holds back the decoder rather than piling up clips.
+    Predictions reach `on_prediction` on the caller's thread, in shot order.
+    """
+
+    MAX_PENDING_BATCHES = 2
 
     def __init__(self, classifier: ShotClassifier, settings: AnalysisSettings, on_prediction, clock: StageClock):
         self.classifier = classifier
@@ -67,22 +84,54 @@ class _ShotQueue:
         self.on_prediction = on_prediction
         self.clock = clock
         self._waiting: list[tuple[Shot, list]] = []
+        self._pending: deque[tuple[Future, list[tuple[Shot, list]]]] = deque()
+        self._worker = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="shot-model-classify", initializer=_limit_torch_threads, initargs=(settings.classify_threads,)
+        )
 
     def add(self, shot: Shot, clips: list) -> None:
         self._waiting.append((shot, clips))
         if sum(len(clips) for _, clips in self._waiting) >= self.settings.batch_size:
-            self.flush()
+            self._submit()
+        self._deliver(wait=len(self._pending) > self.MAX_PENDING_BATCHES)
 
     def flush(self) -> None:
+        """Classify what is left and deliver every prediction."""
+        self._submit()
+        while self._pending:
+            self._deliver(wait=True)
+
+    def close(self) -> None:
+        """End the worker thread (after `flush`, or on an error, dropping what still waits)."""
+        self._worker.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self) -> None:
         if not self._waiting:
             return
         all_clips = [clip for _, clips in self._waiting for clip in clips]
-        with self.clock.timing("classify"):
-            probabilities = iter(self.classifier.classify(all_clips, batch_size=self.settings.batch_size))
-        for shot, clips in self._waiting:
-            averaged = average_probabilities([next(probabilities) for _ in clips])
-            self.on_prediction(_prediction(shot, averaged))
+        self._pending.append((self._worker.submit(self._classify, all_clips), self._waiting))
         self._waiting = []
+
+    def _classify(self, clips: list):
+        with self.clock.timing("classify"):
+            return self.classifier.classify(clips, batch_size=self.settings.batch_size)
+
+    def _deliver(self, wait: bool) -> None:
+        """Hand on the predictions of finished batches, oldest first; with `wait`, block for the oldest one."""
+        while self._pending and (wait or self._pending[0][0].done()):
+            future, shots = self._pending.popleft()
+            with self.clock.timing("wait"):
+                probabilities = iter(future.result())
+            for shot, clips in shots:
+                self.on_prediction(_prediction(shot, average_probabilities([next(probabilities) for _ in clips])))
+            wait = False
+
+
+def _limit_torch_threads(count: int | None) -> None:
+    """Runs on the classifying thread: torch's thread count is per thread, so the caller's own torch is untouched."""
+    import torch
+
+    torch.set_num_threads(count or max(1, (os.cpu_count() or 2) // 2))
 
 
 def analyze_video(
@@ -127,7 +176,7 @@ def analyze_video(
 
     clock = StageClock()
     queue = _ShotQueue(classifier, settings, record, clock)
-    thumbnails = []
+    thumbnails = Thumbnails()
 
     def sample(shot: Shot) -> None:
         with clock.timing("sample"):
@@ -142,24 +191,27 @@ def analyze_video(
 
     decode_log = DecodeLog()  # a damaged or truncated file is analysed as far as it decodes, and says so
     frames = iter_frames(path, analysis_size(info, settings.split.decode_short_side), log=decode_log)
-    while True:
-        with clock.timing("decode"):
-            frame = next(frames, None)
-        if frame is None:
-            break
-        with clock.timing("sample"):
-            buffer.add(frame)
+    try:
+        while True:
+            with clock.timing("decode"):
+                frame = next(frames, None)
+            if frame is None:
+                break
+            with clock.timing("sample"):
+                buffer.add(frame)
+            with clock.timing("split"):
+                finished = shot_stream.push(frame)
+            for shot in finished:
+                sample(shot)
+            if progress is not None and frame.index % 50 == 0:
+                progress("frames", frame.index, info.num_frames)
         with clock.timing("split"):
-            finished = shot_stream.push(frame)
+            finished = shot_stream.finish()
         for shot in finished:
             sample(shot)
-        if progress is not None and frame.index % 50 == 0:
-            progress("frames", frame.index, info.num_frames)
-    with clock.timing("split"):
-        finished = shot_stream.finish()
-    for shot in finished:
-        sample(shot)
-    queue.flush()
+        queue.flush()
+    finally:
+        queue.close()
     return VideoAnalysis(
         file=path,
         fps=info.fps,

@@ -3,6 +3,7 @@
 Plain dataclasses, so results serialise to JSON and CSV without a schema of their own.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from . import __version__
@@ -167,8 +168,9 @@ class VideoAnalysis:
     movement_labels: list[str]
     shots: list[ShotPrediction] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
-    # One small BGR frame from the middle of each shot, for galleries and contact sheets; not serialised.
-    thumbnails: list = field(default_factory=list, repr=False, compare=False)
+    # One small BGR frame from the middle of each shot, for galleries and contact sheets (a `Thumbnails`, stored as
+    # JPEG; any sequence of frames will do); not serialised.
+    thumbnails: Sequence = field(default_factory=list, repr=False, compare=False)
     # What decoding had to skip (damaged packets, a truncated file), one sentence each; empty for a clean file.
     warnings: list[str] = field(default_factory=list)
     # False when the file ended before the frames it declares: the shots cover only what is there.

@@ -163,3 +163,40 @@ def test_the_otio_timeline_reads_back_with_a_clip_and_a_marker_a_shot(tmp_path, 
         labels = marker.metadata["shot_model"]
         assert labels["scale_confidence"] == pytest.approx(prediction.scale_confidence)
         assert labels["movement_probs"] == pytest.approx(prediction.movement_probs)
+
+
+def test_a_model_error_on_the_classifying_thread_reaches_the_caller_and_ends_the_thread(tmp_path, tiny_classifier, monkeypatch):
+    import threading
+
+    path = tmp_path / "cuts.mp4"
+    cut_video(path, lengths=(30, 30, 30))
+
+    def broken(clips, batch_size):
+        raise RuntimeError("out of memory in the model")
+
+    monkeypatch.setattr(tiny_classifier, "classify", broken)
+    with pytest.raises(RuntimeError, match="out of memory in the model"):
+        analyze_video(path, tiny_classifier, AnalysisSettings(batch_size=1))
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("shot-model-classify")]
+
+
+def test_classifying_on_its_own_thread_leaves_the_callers_torch_threads_alone(tmp_path, tiny_classifier):
+    import torch
+
+    path = tmp_path / "cuts.mp4"
+    cut_video(path, lengths=(30, 30))
+    before = torch.get_num_threads()
+    analyze_video(path, tiny_classifier, AnalysisSettings(classify_threads=1))
+    assert torch.get_num_threads() == before
+
+
+def test_thumbnails_are_kept_small_and_come_back_as_the_frames(tmp_path, tiny_classifier):
+    import numpy as np
+
+    path = tmp_path / "cuts.mp4"
+    cut_video(path, lengths=(30, 30, 30), moves=["static", "pan", "static"])
+    analysis = analyze_video(path, tiny_classifier)
+    frame = analysis.thumbnails[1]
+    assert frame.dtype == np.uint8 and frame.shape == (144, 256, 3)
+    assert analysis.thumbnails.nbytes < len(analysis.thumbnails) * frame.nbytes / 4
+    assert [t.shape for t in analysis.thumbnails] == [frame.shape] * 3

@@ -1,5 +1,6 @@
 """Memory must not grow with video length: time and peak RSS of `shot-model analyze` on 1-, 10- and 60-minute
-720p videos, made by looping the benchmark montage (stream copy: seconds to make, never decoded to build).
+720p videos, made by looping bench/ad_paced.py's montage (about 40 shots a minute; stream copy: seconds to make,
+never decoded to build).
 
     python bench/long_video.py --minutes 1 10 60 [--model PATH]
 """
@@ -15,7 +16,7 @@ import av
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from montage import CACHE, build  # noqa: E402
+from ad_paced import CACHE, build, cpu_name  # noqa: E402
 from peak_rss import run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -57,14 +58,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
-    montage, _ = build(720)
+    montage, _ = build(720, 3.0)
     model_args = ["--model", args.model] if args.model else []
-    print(f"{'video':<28} {'seconds':>8} {'x realtime':>10} {'peak RSS MB':>12}")
+    print(f"# {cpu_name()}")
+    print(f"{'video':<34} {'seconds':>8} {'x realtime':>10} {'peak RSS MB':>12}")
     for minutes in args.minutes:
         video = looped(montage, minutes)
         with tempfile.TemporaryDirectory() as out:
             seconds, peak = run_measured([str(BIN / "shot-model"), "analyze", str(video), "--out", out, "--format", "json,csv", "--quiet", *model_args])
-        print(f"{video.name:<28} {seconds:8.1f} {minutes * 60 / seconds:10.1f} {peak:12.0f}", flush=True)
+        print(f"{video.name:<34} {seconds:8.1f} {minutes * 60 / seconds:10.1f} {peak:12.0f}", flush=True)
 
 
 if __name__ == "__main__":

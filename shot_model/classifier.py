@@ -5,9 +5,7 @@
 
 import functools
 import hashlib
-import json
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,61 +15,11 @@ from huggingface_hub import constants, snapshot_download
 from safetensors import SafetensorError
 from transformers import AutoVideoProcessor
 
-from .models.shot_videomae.configuration_shot_videomae import CONFIG_FORMAT_VERSION, ShotVideoMAEConfig
+from .loading import DEFAULT_MODEL, ModelLoadError, check_model_folder
+from .models.shot_videomae.configuration_shot_videomae import CONFIG_FORMAT_VERSION
 from .models.shot_videomae.modeling_shot_videomae import ShotVideoMAEForShotClassification
 from .models.shot_videomae.processing_shot_videomae import check_processor_matches
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO_ROOT / "checkpoints" / "shot-videomae-starter"
-
-
-class ModelLoadError(RuntimeError):
-    """A model folder or Hub id that cannot be loaded; the message says which and what to do."""
-
-
-@dataclass(frozen=True)
-class ClipProbabilities:
-    """Softmax scores of one clip: label -> probability for each active head (empty dict for an inactive one)."""
-
-    scale: dict[str, float]
-    movement: dict[str, float]
-
-
-def check_model_folder(folder: Path, allow_pickle: bool = False) -> None:
-    """Say exactly what is wrong with a local model folder before transformers gives a vaguer error.
-
-    Raises:
-        ModelLoadError: naming the file that is missing or wrong, and what to do about it.
-    """
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise ModelLoadError(f"{folder} is not a saved model folder: it has no config.json")
-    try:
-        config = json.loads(config_path.read_text())
-    except json.JSONDecodeError as error:
-        raise ModelLoadError(f"{config_path} is not valid JSON ({error}); save the model again") from error
-    if config.get("model_type") != ShotVideoMAEConfig.model_type:
-        raise ModelLoadError(f"{folder} holds a {config.get('model_type')!r} model, not a shot classifier ({ShotVideoMAEConfig.model_type!r})")
-    if config.get("format_version", 1) > CONFIG_FORMAT_VERSION:
-        raise ModelLoadError(
-            f"{config_path} was written by a newer shot-model (format {config['format_version']}, this one reads up to "
-            f"{CONFIG_FORMAT_VERSION}): upgrade shot-model"
-        )
-    has_safetensors = any(folder.glob("model*.safetensors")) or (folder / "model.safetensors.index.json").is_file()
-    if not has_safetensors:
-        if (folder / "pytorch_model.bin").is_file() and not allow_pickle:
-            raise ModelLoadError(
-                f"{folder} has only pickled weights (pytorch_model.bin), which can run arbitrary code when loaded. "
-                "Convert them to safetensors (load and save_pretrained the model where you trust it), or opt in "
-                "with --allow-pickle if you trust their source"
-            )
-        if not (folder / "pytorch_model.bin").is_file():
-            raise ModelLoadError(f"{folder} has no weights: model.safetensors is missing")
-    if not any((folder / name).is_file() for name in ("video_preprocessor_config.json", "preprocessor_config.json")):
-        raise ModelLoadError(
-            f"{folder} has no video_preprocessor_config.json: save the processor beside the weights "
-            "(shot_model.video_processor_for(model.config).save_pretrained(folder))"
-        )
+from .results import ClipProbabilities
 
 
 def _in_hub_cache(repo_id: str) -> bool:
@@ -126,7 +74,12 @@ class ShotClassifier:
             )
         is_local = Path(name_or_path).exists()
         if is_local:
-            check_model_folder(Path(name_or_path), allow_pickle)
+            config = check_model_folder(Path(name_or_path), allow_pickle)
+            if config.get("format_version", 1) > CONFIG_FORMAT_VERSION:
+                raise ModelLoadError(
+                    f"{Path(name_or_path) / 'config.json'} was written by a newer shot-model (format {config['format_version']}, "
+                    f"this one reads up to {CONFIG_FORMAT_VERSION}): upgrade shot-model"
+                )
         device = torch.device(device) if device is not None else best_device()
         # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
         dtype = torch.float16 if device.type == "cuda" else torch.float32
@@ -154,6 +107,11 @@ class ShotClassifier:
     @property
     def config(self):
         return self.model.config
+
+    @property
+    def num_frames(self) -> int:
+        """Frames of each clip the model takes."""
+        return self.model.config.num_frames
 
     @functools.cached_property
     def weights_fingerprint(self) -> str:
@@ -193,16 +151,3 @@ def _softmax_rows(logits: torch.Tensor | None, labels: list[str], batch_len: int
         return [{} for _ in range(batch_len)]
     probabilities = logits.float().softmax(dim=-1).cpu().tolist()
     return [dict(zip(labels, row)) for row in probabilities]
-
-
-def average_probabilities(clip_probabilities: list[ClipProbabilities]) -> ClipProbabilities:
-    """The mean of several clips' softmax scores: one prediction for a shot sampled as several clips."""
-
-    def mean(dicts):
-        if not dicts or not dicts[0]:
-            return {}
-        return {label: sum(d[label] for d in dicts) / len(dicts) for label in dicts[0]}
-
-    return ClipProbabilities(
-        scale=mean([p.scale for p in clip_probabilities]), movement=mean([p.movement for p in clip_probabilities])
-    )

@@ -10,13 +10,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from .classifier import ShotClassifier, average_probabilities
-from .results import Shot, ShotPrediction, VideoAnalysis
+from .results import Shot, ShotPrediction, VideoAnalysis, average_probabilities
 from .sampling import ShotFrameBuffer, clip_frame_indices, nearest_frames, rgb_clip
 from .shots import ShotStream, SplitSettings
 from .thumbnails import Thumbnails
 from .video import DecodeLog, VideoInfo, analysis_size, iter_frames, probe_video
+
+if TYPE_CHECKING:  # torch loads with the model, not with this module (loading.py)
+    from .classifier import ShotClassifier
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
 # estimate for frames.
@@ -78,7 +81,7 @@ class _ShotQueue:
 
     MAX_PENDING_BATCHES = 2
 
-    def __init__(self, classifier: ShotClassifier, settings: AnalysisSettings, on_prediction, clock: StageClock):
+    def __init__(self, classifier: "ShotClassifier", settings: AnalysisSettings, on_prediction, clock: StageClock):
         self.classifier = classifier
         self.settings = settings
         self.on_prediction = on_prediction
@@ -136,7 +139,7 @@ def _limit_torch_threads(count: int | None) -> None:
 
 def analyze_video(
     path: str | os.PathLike,
-    classifier: ShotClassifier,
+    classifier: "ShotClassifier",
     settings: AnalysisSettings = AnalysisSettings(),
     progress: ProgressCallback | None = None,
     on_shot: Callable[[ShotPrediction], None] | None = None,
@@ -146,7 +149,8 @@ def analyze_video(
 
     Arguments:
         path: the video file.
-        classifier: a loaded model (load it once, reuse it for many videos).
+        classifier: a loaded model (load it once, reuse it for many videos), or one still loading
+            (`loading.load_classifier`): decoding starts at once, and the first batch waits for the model.
         settings: splitting, sampling and batching options.
         progress: called as frames are decoded and shots classified.
         on_shot: called with each prediction as soon as it is made, in order, for incremental output.
@@ -162,9 +166,9 @@ def analyze_video(
     """
     path = str(path)
     info = info or probe_video(path)
-    config = classifier.config
+    num_frames = classifier.num_frames  # known before the model is, when it loads in the background (loading.py)
     shot_stream = ShotStream(settings.split, info.fps)
-    buffer = ShotFrameBuffer(capacity=max(96, 4 * config.num_frames * settings.clips_per_shot))
+    buffer = ShotFrameBuffer(capacity=max(96, 4 * num_frames * settings.clips_per_shot))
     predictions: list[ShotPrediction] = []
 
     def record(prediction: ShotPrediction) -> None:
@@ -185,7 +189,7 @@ def analyze_video(
             # Clips come from the frames the shot shows alone: a dissolve's blend belongs to neither shot.
             clips = [
                 rgb_clip(nearest_frames(frames, indices))
-                for indices in clip_frame_indices(*shot.clear_frames, config.num_frames, settings.clips_per_shot)
+                for indices in clip_frame_indices(*shot.clear_frames, num_frames, settings.clips_per_shot)
             ]
         queue.add(shot, clips)
 
@@ -221,8 +225,8 @@ def analyze_video(
         height=info.height,
         model_id=classifier.model_id,
         model_weights=classifier.weights_fingerprint,
-        scale_labels=list(config.scale_labels),
-        movement_labels=list(config.movement_labels),
+        scale_labels=list(classifier.config.scale_labels),
+        movement_labels=list(classifier.config.movement_labels),
         shots=predictions,
         settings=asdict(settings),
         thumbnails=thumbnails,

@@ -19,6 +19,25 @@ def timecode(seconds: float, fps: float) -> str:
 
 
 @dataclass(frozen=True)
+class ClipProbabilities:
+    """Softmax scores of one clip: label -> probability for each active head (empty dict for an inactive one)."""
+
+    scale: dict[str, float]
+    movement: dict[str, float]
+
+
+def average_probabilities(clip_probabilities: list[ClipProbabilities]) -> ClipProbabilities:
+    """The mean of several clips' softmax scores: one prediction for a shot sampled as several clips."""
+
+    def mean(dicts):
+        if not dicts or not dicts[0]:
+            return {}
+        return {label: sum(d[label] for d in dicts) / len(dicts) for label in dicts[0]}
+
+    return ClipProbabilities(scale=mean([p.scale for p in clip_probabilities]), movement=mean([p.movement for p in clip_probabilities]))
+
+
+@dataclass(frozen=True)
 class Transition:
     """How one shot gives way to the next: a `cut`, or a `gradual` transition (dissolve, fade, wipe) over frames
     `[first_frame, end_frame)`; the shots split inside it. A cut's frames are the empty range at the new shot's start."""

@@ -13,7 +13,7 @@ from . import analyze, batch, classify, prepare
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from ..classifier import ModelLoadError
+    from ..loading import ModelLoadError
 
     try:
         return args.run(args)

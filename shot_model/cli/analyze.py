@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..output.exports import FORMATS
-from .options import ProgressBars, add_model_arguments, add_split_arguments, analysis_settings, quiet_transformers, report_failure
+from .options import ProgressBars, add_model_arguments, add_split_arguments, analysis_settings, report_failure
 
 
 def add_parser(commands) -> None:
@@ -30,16 +30,15 @@ def formats(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..classifier import ShotClassifier
+    from ..loading import ModelLoadError, load_classifier
     from ..output.exports import write_exports
     from ..output.files import IncrementalShotLog
     from ..output.shot_clips import ClipExportError, export_shot_clips
     from ..pipeline import analyze_video
     from ..video import VideoError, failure_reason, probe_video
 
-    quiet_transformers()
     settings = analysis_settings(args)
-    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
+    classifier = load_classifier(args.model, allow_pickle=args.allow_pickle)  # loads while the first video decodes
     failures = 0
     for path in args.videos:
         log = None
@@ -55,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
                 clip_dir = args.out / f"{path.stem}-shots"
                 written["clips"] = export_shot_clips(path, [p.shot for p in analysis.shots], analysis.fps, clip_dir)[0].parent
             log.finish()
+        except ModelLoadError:  # the model loading beside the first video failed: no video can be analysed
+            if log is not None:
+                log.finish()  # it holds no shot: the model never classified one
+            raise
         except (VideoError, OSError, ClipExportError) as error:
             failures += 1
             report_failure(path, failure_reason(error))

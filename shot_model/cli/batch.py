@@ -4,7 +4,8 @@ processes."""
 import argparse
 from pathlib import Path
 
-from .options import add_model_arguments, add_split_arguments, analysis_settings, quiet_transformers, report_failure
+from ..loading import quiet_transformers
+from .options import add_model_arguments, add_split_arguments, analysis_settings, report_failure
 
 
 def add_parser(commands) -> None:

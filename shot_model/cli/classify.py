@@ -4,7 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .options import add_model_arguments, analysis_settings, quiet_transformers, report_failure
+from .options import add_model_arguments, analysis_settings, report_failure
 
 
 def add_parser(commands) -> None:
@@ -17,13 +17,12 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..classifier import ShotClassifier
+    from ..loading import load_classifier
     from ..pipeline import analyze_video
     from ..video import VideoError, failure_reason
 
-    quiet_transformers()
     settings = analysis_settings(args)
-    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
+    classifier = load_classifier(args.model, allow_pickle=args.allow_pickle)  # loads while the first clip decodes
     failures = 0
     for path in tqdm(args.clips, desc="classifying", unit="clip", disable=args.quiet or len(args.clips) < 2):
         try:

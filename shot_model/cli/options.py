@@ -69,9 +69,3 @@ def report_failure(path, reason: str) -> None:
     """One line on stderr: the file, then what went wrong (or a warning about it)."""
     print(f"shot-model: {path}: {reason}", file=sys.stderr)
 
-
-def quiet_transformers() -> None:
-    """The commands draw their own progress; transformers' weight-loading bars would only interleave with it."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()

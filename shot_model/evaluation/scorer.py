@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..classifier import ShotClassifier, average_probabilities
+from ..classifier import ShotClassifier
 from ..data.shot_table import MISSING_LABEL, read_shot_csv
 from ..models.shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from ..results import average_probabilities
 from ..sampling import clip_frame_indices, rgb_clip
 from ..shots import SplitSettings
 from ..video import analysis_size, iter_frames, probe_video

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint install browser pose-teacher starter-code
+.PHONY: demo test lint install browser pose-teacher starter-code docker-check
 
 demo: $(INSTALLED)
 	$(BIN)/python app.py
@@ -23,6 +23,11 @@ browser:
 		echo "chromium not installed: the browser test will be skipped"
 
 install: $(INSTALLED)
+
+# Opt-in, not part of `make test`: builds the Docker image (several GB), runs it with docker run and compose, and
+# analyses a real clip through gradio_client against it; skips, exit 0, where no Docker engine answers.
+docker-check: $(INSTALLED)
+	$(BIN)/python -m tools.docker.check
 
 # Re-install only when the dependencies change; the package itself is installed editable.
 $(INSTALLED): pyproject.toml

@@ -204,3 +204,34 @@ def test_the_demo_listens_where_spaces_and_containers_say():
     assert shot_app.launch_options(spaces) == {"server_name": "0.0.0.0", "server_port": 7861}
     with pytest.raises(SystemExit, match="'http' .* is not a number"):
         shot_app.launch_options({"PORT": "http"})
+
+
+def test_a_default_demo_answers_the_readme_call_with_the_starter(tmp_path, train_media):
+    """As an operator starts it (no opt-in for free-form models) and as the README tells scripts to call it."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHOT_MODEL_")}
+    env |= {"GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    app_folder = os.path.dirname(shot_app.__file__)
+    log = open(tmp_path / "demo.log", "w+")  # a file, not a pipe, which a chatty server could fill and block on
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=app_folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "demo.log").read_text()[-2000:]
+                assert time.monotonic() < deadline, "the demo did not start within 2 minutes"
+                time.sleep(0.5)
+        headline, table, *_ = Client(url, verbose=False).predict(video=handle_file(str(train_media / "sam2__01_dog.mp4")), api_name="/analyze")
+        assert headline.startswith("**1 shot**") and "shot-videomae-starter" in headline
+        assert table["data"][0][5] in ("ECS", "CS", "MS", "FS", "LS")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

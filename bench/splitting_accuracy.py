@@ -3,10 +3,17 @@
 
     python bench/splitting_accuracy.py                  # the montage (built if missing) and sbdhw__news_frames.mp4
     python bench/splitting_accuracy.py --transitions    # ad-paced montages with dissolves, fades, wipes, flashes
+    python bench/splitting_accuracy.py --cost           # split-stage CPU time against a plain decode, 720p
 
 `--transitions` builds three montages of train clips (bench/transitions_montage.py: 3 x 150 s at 720p, seeds 1-3 at 25, 30 and 24 fps)
 with known cuts, jump cuts, dissolves, fades, wipes and flash frames (which must not count), and scores every
-detector option on them: F1, precision, recall, gradual-transition recall, and false cuts on flashes.
+detector option on them: F1, precision, recall, gradual-transition recall, and false cuts on flashes; then on the
+hand-checked multi-shot train clips of data/boundaries.csv.
+
+`--cost` decodes the first montage (or `--video`) at 720p once with PyAV's threaded decoder (nothing done with the frames: the floor)
+and once as the pipeline does (144 lines), then feeds the decoded frames to each detector option, interleaved and
+repeated (`--runs`; the 2 cores are shared), and prints CPU seconds (user + system, this process) as medians, with
+the split stage as a share of the plain decode and the share of frames the default's TransNetV2 check scored.
 """
 
 import argparse
@@ -68,7 +75,8 @@ def pyscenedetect_default(detector):
 
 
 CANDIDATES = {
-    "shot-model default (adaptive, min_content_val 25, 0.5 s)": lambda video: ours(video, SplitSettings()),
+    "shot-model default (hybrid)": lambda video: ours(video, SplitSettings()),
+    "shot-model adaptive (min_content_val 25, 0.2 s)": lambda video: ours(video, SplitSettings(detector="adaptive")),
     "shot-model content detector": lambda video: ours(video, SplitSettings(detector="content")),
     "PySceneDetect default ContentDetector": pyscenedetect_default(scenedetect.ContentDetector),
     "PySceneDetect default AdaptiveDetector": pyscenedetect_default(scenedetect.AdaptiveDetector),
@@ -76,11 +84,13 @@ CANDIDATES = {
 
 
 TRANSITION_CANDIDATES = {
-    "adaptive, 0.5 s (until 2026-12)": SplitSettings(min_shot_seconds=0.5, flash_filter=False),
-    "adaptive, 0.2 s": SplitSettings(min_shot_seconds=0.2, flash_filter=False),
-    "default (adaptive, 0.2 s, flashes)": SplitSettings(),
+    "adaptive, 0.5 s (until 2026-12)": SplitSettings(detector="adaptive", min_shot_seconds=0.5, flash_filter=False),
+    "adaptive, 0.2 s": SplitSettings(detector="adaptive", min_shot_seconds=0.2, flash_filter=False),
+    "adaptive, 0.2 s, flashes": SplitSettings(detector="adaptive"),
     "content, 0.2 s, flashes": SplitSettings(detector="content"),
     "transnetv2, 0.1 s": SplitSettings(detector="transnetv2", min_shot_seconds=0.1),
+    "transnetv2, 0.2 s": SplitSettings(detector="transnetv2"),
+    "default (hybrid, 0.2 s, flashes)": SplitSettings(),
 }
 GRADUAL = {"dissolve", "fade", "fade_white", "wipe"}
 
@@ -144,13 +154,81 @@ def detector_table(videos: list[tuple[Path, dict]]) -> None:
               f"{time.perf_counter() - start:7.1f}", flush=True)
 
 
+COST_CANDIDATES = {
+    "adaptive (default until 2026-12-02)": SplitSettings(detector="adaptive"),
+    "default (hybrid)": SplitSettings(),
+    "transnetv2": SplitSettings(detector="transnetv2"),
+}
+
+
+def cost_table(runs: int, video: Path | None = None) -> None:
+    """CPU seconds of the split stage against a plain decode of the same file (the first montage, 720p, unless
+    `video`), interleaved, medians."""
+    import platform
+    import resource
+    import statistics
+
+    import av
+
+    from shot_model.shots import ShotStream
+    from shot_model.video import analysis_size, iter_frames, probe_video
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def plain_decode(video: Path) -> int:
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            return sum(1 for _ in container.decode(stream))
+
+    video = video or montages()[0][0]
+    info = probe_video(video)
+    size = analysis_size(info, SplitSettings().decode_short_side)
+    frames = list(iter_frames(video, size))
+    seconds: dict[str, list[float]] = {"plain decode (PyAV, threads)": [], "pipeline decode (144 lines)": [], **{name: [] for name in COST_CANDIDATES}}
+    checked = 0.0
+    for _ in range(runs):
+        start = cpu()
+        plain_decode(video)
+        seconds["plain decode (PyAV, threads)"].append(cpu() - start)
+        start = cpu()
+        for _ in iter_frames(video, size):
+            pass
+        seconds["pipeline decode (144 lines)"].append(cpu() - start)
+        for name, settings in COST_CANDIDATES.items():
+            stream = ShotStream(settings, info.fps)
+            start = cpu()
+            for frame in frames:
+                stream.push(frame)
+            stream.finish()
+            seconds[name].append(cpu() - start)
+            if stream.splitter.gradual is not None:
+                checked = stream.splitter.gradual.frames_checked / len(frames)
+    cpu_name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    floor = statistics.median(seconds["plain decode (PyAV, threads)"])
+    print(f"{video.name}: {len(frames)} frames {info.width}x{info.height}; {cpu_name}; medians of {runs} interleaved runs")
+    print(f"{'stage':<36} {'CPU s':>7} {'ms/frame':>9} {'of plain decode':>16}")
+    for name, values in seconds.items():
+        median = statistics.median(values)
+        print(f"{name:<36} {median:7.2f} {1000 * median / len(frames):9.3f} {100 * median / floor:15.1f}%")
+    print(f"the default's TransNetV2 check scored {100 * checked:.1f}% of the frames")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--height", type=int, default=720, help="montage height (default: 720)")
     parser.add_argument("--transitions", action="store_true", help="score the detector options on montages with gradual transitions")
+    parser.add_argument("--cost", action="store_true", help="split-stage CPU time against a plain decode at 720p")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved repetitions for --cost (default: 3)")
+    parser.add_argument("--video", type=Path, help="--cost on this file instead of the first montage (train-derived footage only)")
     args = parser.parse_args()
     if args.transitions:
         transitions_table()
+        return
+    if args.cost:
+        cost_table(args.runs, args.video)
         return
     montage, montage_truth = build(args.height)
     videos = {f"montage {args.height}p": (montage, read_truth(montage_truth)), "sbdhw__news_frames": (NEWS, read_truth(NEWS_TRUTH))}

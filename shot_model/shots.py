@@ -1,16 +1,17 @@
-"""Shot splitting with PySceneDetect's detectors or TransNetV2, fed frame by frame from the single decode pass.
+"""Shot splitting with PySceneDetect's detectors and TransNetV2, fed frame by frame from the single decode pass.
 
-`ShotSplitter` reports boundaries (cuts, and with TransNetV2 gradual transitions too) as the frames stream past;
-`ShotStream` turns them into shots; `detect_shots` is the one-call version for a file.
+`ShotSplitter` reports boundaries (cuts and gradual transitions) as the frames stream past; `ShotStream` turns them
+into shots; `detect_shots` is the one-call version for a file.
 """
 
 import os
 from dataclasses import dataclass
 
+import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
 
 from .results import Shot, Transition
-from .transnet import Boundary, FlashTest, TransNetDetector, TransNetSettings, shared_network, small_rgb
+from .transnet import Boundary, FlashTest, GradualCheck, TransNetDetector, TransNetSettings, small_rgb
 from .video import Frame, analysis_size, iter_frames, probe_video
 
 # name -> (PySceneDetect detector, the name of its sensitivity argument, our defaults for its other arguments).
@@ -19,6 +20,10 @@ from .video import Frame, analysis_size, iter_frames, probe_video
 # (pooled F1 0.885 -> 0.964, see docs/benchmarks.md) at the cost of one very low-contrast cut.
 DETECTORS = {
     "none": (None, None, {}),
+    # The default: AdaptiveDetector on 48x27 copies of the frames for cuts (as accurate there as at 256x144 on the
+    # montages and hand-checked clips, a fraction of the cost), and TransNetV2 only where cheap signals suggest a
+    # gradual transition (transnet.GradualCheck): its dissolves, fades and wipes replace the cuts found inside them.
+    "hybrid": (AdaptiveDetector, "adaptive_threshold", {"min_content_val": 25.0}),
     "adaptive": (AdaptiveDetector, "adaptive_threshold", {"min_content_val": 25.0}),
     "content": (ContentDetector, "threshold", {}),
     "hash": (HashDetector, "threshold", {}),
@@ -34,10 +39,13 @@ class SplitSettings:
     """How to find cuts.
 
     Attributes:
-        detector: one of `DETECTORS`: "adaptive" (rolling-average content change, robust to camera motion),
-            "content", "hash" or "histogram" — PySceneDetect's detectors of the same names; "transnetv2" (also finds
-            dissolves and fades, with their frames; several times slower on a CPU); "none" finds no cut.
-        threshold: the detector's sensitivity (its own default when `None`); lower finds more cuts.
+        detector: one of `DETECTORS`: "hybrid" (the default: cuts by PySceneDetect's AdaptiveDetector on small
+            frames, dissolves, fades and wipes with their frames by TransNetV2 on the stretches that look like one);
+            "adaptive" (rolling-average content change, robust to camera motion), "content", "hash" or "histogram" —
+            PySceneDetect's detectors of the same names, cuts only; "transnetv2" (the network on every frame: cuts and
+            gradual transitions, about the decode's CPU time again); "none" finds no cut.
+        threshold: the detector's sensitivity (its own default when `None`; for "hybrid", AdaptiveDetector's); lower
+            finds more cuts.
         min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter). 0.2 s (5-6
             frames) keeps the shots of fast-cut ads; 0.5 s merged them (bench/splitting_accuracy.py --transitions).
         flash_filter: drop a cut where 1-3 frames flash and the same picture comes back (camera flashes, a white
@@ -47,7 +55,7 @@ class SplitSettings:
         decode_short_side: frames are analysed with their short side scaled down to this many pixels.
     """
 
-    detector: str = "adaptive"
+    detector: str = "hybrid"
     threshold: float | None = None
     min_shot_seconds: float = 0.2
     fades: bool = False
@@ -65,8 +73,13 @@ class ShotSplitter:
     """Feeds frames to the chosen detector in order and returns boundaries as they are confirmed.
 
     A boundary at frame `c` means frame `c` is the first frame of a new shot. Detectors that look ahead (adaptive,
-    fades, TransNetV2) confirm a boundary some frames after it; `push` returns it then.
+    fades, TransNetV2) confirm a boundary some frames after it, at most `LATENCY` frames; `push` returns it then.
     """
+
+    # The most frames between a boundary and the push that returns it, over every detector: the hybrid's gradual check
+    # (its cuts wait for it too, to come out in order) and TransNetV2 on every frame. sampling.ShotFrameBuffer keeps
+    # at least this many recent frames whole, so the shot after a late boundary still has all its frames.
+    LATENCY = max(GradualCheck.latency() + 2, TransNetDetector.LATENCY)
 
     def __init__(self, settings: SplitSettings, fps: float):
         if fps <= 0:
@@ -76,12 +89,16 @@ class ShotSplitter:
         detector_class, threshold_name, defaults = DETECTORS[settings.detector]
         self.detectors = []
         self.transnet = None
+        self.gradual = None
+        self.small_frames = settings.detector == "hybrid"  # the content detector sees the 48x27 copies
         # A flash (1-3 bright frames, then the same picture) is not a cut: checked on 48x27 copies of the frames.
-        # TransNetV2 runs the same test on its own copies, so only PySceneDetect's cuts need this one.
-        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter and detector_class is not TransNetDetector else None
+        # TransNetV2 runs the same test on its own copies, so only PySceneDetect's cuts need this one; the hybrid's
+        # gradual check reads its frames from the same history.
+        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter or self.small_frames else None
         if detector_class is TransNetDetector:
             options = {threshold_name: settings.threshold} if settings.threshold is not None else {}
-            self.transnet = TransNetDetector(TransNetSettings(**options), network=shared_network())
+            self.transnet = TransNetDetector(TransNetSettings(**options))
+            self.flashes = None
         elif detector_class is not None:
             options = {**defaults, "min_scene_len": self.min_shot_frames}
             if settings.threshold is not None:
@@ -89,6 +106,11 @@ class ShotSplitter:
             self.detectors.append(detector_class(**options))
             if settings.fades:
                 self.detectors.append(ThresholdDetector(min_scene_len=self.min_shot_frames))
+        if self.small_frames:
+            self.gradual = GradualCheck(self.flashes)
+        self.flash_filter = settings.flash_filter
+        self._held: list[Boundary] = []  # the hybrid's cuts and transitions, until no earlier transition can come
+        self._gradual_spans: list[Boundary] = []  # transitions found: cuts inside them are theirs
         self._cuts: list[int] = []
         self._last_index = -1
 
@@ -97,17 +119,44 @@ class ShotSplitter:
         self._last_index = frame.index
         if self.transnet is not None:
             return self._accept(self.transnet.push(frame.bgr))  # it runs its own flash test
+        small = None
         if self.flashes is not None:
-            self.flashes.add(frame.index, small_rgb(frame.bgr))
+            small = small_rgb(frame.bgr)
+            self.flashes.add(frame.index, small)
+        pixels = np.ascontiguousarray(small[:, :, ::-1]) if self.small_frames else frame.bgr
         timecode = FrameTimecode(frame.index, self.fps)
-        return self._accept([_cut(cut.frame_num) for detector in self.detectors for cut in detector.process_frame(timecode, frame.bgr)])
+        found = [_cut(cut.frame_num) for detector in self.detectors for cut in detector.process_frame(timecode, pixels)]
+        if self.gradual is None:
+            return self._accept(found)
+        return self._release(found + self.gradual.push(frame.index, small), before=self.gradual.horizon - TRANSITION_MARGIN)
 
     def finish(self) -> list[Boundary]:
         """Flush the detectors at the end of the video; return the last confirmed boundaries."""
         if self.transnet is not None:
             return self._accept(self.transnet.finish())
         end = FrameTimecode(self._last_index + 1, self.fps)
-        return self._accept([_cut(cut.frame_num) for detector in self.detectors for cut in detector.post_process(end)])
+        found = [_cut(cut.frame_num) for detector in self.detectors for cut in detector.post_process(end)]
+        if self.gradual is None:
+            return self._accept(found)
+        return self._release(found + self.gradual.finish(), before=None)
+
+    def _release(self, found: list[Boundary], before: int | None) -> list[Boundary]:
+        """Hold the hybrid's boundaries until the gradual check has passed them (`before`; None: all); then a cut
+        inside a gradual transition (content detectors cut at a dissolve's or fade's edges) gives way to it."""
+        self._held += found
+        self._gradual_spans += [boundary for boundary in found if boundary.kind == "gradual"]
+        ready = [boundary for boundary in self._held if before is None or boundary.cut < before]
+        self._held = [boundary for boundary in self._held if before is not None and boundary.cut >= before]
+        ready = [
+            boundary for boundary in ready
+            if boundary.kind == "gradual" or not any(
+                span.first - TRANSITION_MARGIN <= boundary.cut <= span.last + 1 + TRANSITION_MARGIN for span in self._gradual_spans
+            )
+        ]
+        if before is not None:  # spans behind every held boundary can no longer swallow a cut
+            oldest = min([boundary.cut for boundary in self._held], default=before)
+            self._gradual_spans = [span for span in self._gradual_spans if span.last + 1 + TRANSITION_MARGIN >= oldest]
+        return self._accept(ready)
 
     def _accept(self, found: list[Boundary]) -> list[Boundary]:
         """Keep boundaries that are new, inside the video, and at least a minimum shot away from the last one.
@@ -116,13 +165,17 @@ class ShotSplitter:
         """
         accepted = []
         for boundary in sorted({boundary.cut: boundary for boundary in found}.values(), key=lambda boundary: boundary.cut):
-            if self.flashes is not None and boundary.kind == "cut" and self.flashes.is_flash(boundary.cut):
+            if self.flash_filter and self.flashes is not None and boundary.kind == "cut" and self.flashes.is_flash(boundary.cut):
                 continue
             previous = self._cuts[-1] if self._cuts else 0
             if 0 < boundary.cut <= self._last_index and boundary.cut - previous >= self.min_shot_frames:
                 self._cuts.append(boundary.cut)
                 accepted.append(boundary)
         return accepted
+
+
+# A content detector's cut this close to a gradual transition's frames is that transition.
+TRANSITION_MARGIN = 2
 
 
 def _cut(frame: int) -> Boundary:

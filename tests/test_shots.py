@@ -16,7 +16,7 @@ def assert_tiles(shots, num_frames):
     assert [shot.index for shot in shots] == list(range(len(shots)))
 
 
-@pytest.mark.parametrize("detector", ["adaptive", "content", "hash", "histogram"])
+@pytest.mark.parametrize("detector", ["hybrid", "adaptive", "content", "hash", "histogram"])
 def test_hard_cuts_between_still_shots_are_found_to_the_frame(tmp_path, detector):
     path = tmp_path / "cuts.mp4"
     cuts = cut_video(path, lengths=(40, 30, 55, 25))
@@ -62,7 +62,7 @@ def test_no_detector_means_one_shot(tmp_path):
 
 
 def test_unknown_detector_is_a_clear_error():
-    with pytest.raises(ValueError, match="Unknown detector 'magic': expected one of none, adaptive"):
+    with pytest.raises(ValueError, match="Unknown detector 'magic': expected one of none, hybrid, adaptive"):
         SplitSettings(detector="magic")
 
 

@@ -28,11 +28,22 @@ def camera_motion_feature_count(num_frames: int) -> int:
     return (num_frames - 1) * PAIR_FEATURES + SUMMARY_FEATURES
 
 
-def patch_shifts(pixel_values: torch.Tensor) -> dict[str, torch.Tensor]:
+def phase_correlation(patches: torch.Tensor) -> torch.Tensor:
+    """(batch, frames, patches, P, P) windowed patches -> (batch, frames - 1, patches, P, P): for each patch and the
+    same patch of the next frame, the inverse FFT of their normalised cross-power spectrum, which peaks at minus the
+    content's motion."""
+    spectra = torch.fft.rfft2(patches)
+    cross = spectra[:, :-1] * spectra[:, 1:].conj()
+    return torch.fft.irfft2(cross / (cross.abs() + 1e-6), s=(PATCH, PATCH))
+
+
+def patch_shifts(pixel_values: torch.Tensor, correlate=phase_correlation) -> dict[str, torch.Tensor]:
     """How each patch's content moved from each frame to the next.
 
     Arguments:
         pixel_values: (batch, frames, channels, height, width) normalised clips.
+        correlate: makes the correlation surfaces, as `phase_correlation` (which fast inference swaps for an
+            equal one in cheaper arithmetic).
 
     Returns:
         shifts: (batch, frames - 1, patches, 2) content motion in pixels (x right, y down).
@@ -50,9 +61,7 @@ def patch_shifts(pixel_values: torch.Tensor) -> dict[str, torch.Tensor]:
     texture = patches.square().mean(dim=(-2, -1)).sqrt()
     window = torch.hann_window(PATCH, periodic=False, device=grey.device)
     patches = patches * (window[:, None] * window[None, :])
-    spectra = torch.fft.rfft2(patches)
-    cross = spectra[:, :-1] * spectra[:, 1:].conj()
-    surface = torch.fft.irfft2(cross / (cross.abs() + 1e-6), s=(PATCH, PATCH))  # peaks at minus the content's motion
+    surface = correlate(patches)  # peaks at minus the content's motion
     peaks, where = surface.flatten(-2).max(dim=-1)
     peak_y, peak_x = where // PATCH, where % PATCH
 
@@ -98,7 +107,7 @@ def fit_similarity(shifts: torch.Tensor, weights: torch.Tensor, centres: torch.T
     return torch.linalg.solve(normal, right[..., None])[..., 0]
 
 
-def camera_motion_features(pixel_values: torch.Tensor) -> torch.Tensor:
+def camera_motion_features(pixel_values: torch.Tensor, correlate=phase_correlation) -> torch.Tensor:
     """(batch, frames, channels, height, width) normalised clips -> (batch, camera_motion_feature_count(frames)).
 
     Per pair of consecutive frames: shift x and y (fractions of the frame), log zoom, rotation, the misfit of
@@ -107,7 +116,7 @@ def camera_motion_features(pixel_values: torch.Tensor) -> torch.Tensor:
     shift and zoom (as the labelling guide judges a shot), the summed absolute steps, mean misfit, agreement and
     peak.
     """
-    measured = patch_shifts(pixel_values)
+    measured = patch_shifts(pixel_values, correlate)
     height, width = pixel_values.shape[-2:]
     shifts, centres = measured["shifts"], measured["centres"]
     confidence = measured["peaks"].clamp_min(0) * measured["usable"]

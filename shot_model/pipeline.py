@@ -18,7 +18,7 @@ from .shots import ShotStream, SplitSettings
 from .thumbnails import Thumbnails
 from .video import DecodeLog, VideoInfo, analysis_size, iter_frames, probe_video
 
-if TYPE_CHECKING:  # torch loads with the model, not with this module (loading.py)
+if TYPE_CHECKING:  # torch loads with the model, not with this module
     from .classifier import ShotClassifier
 
 # progress(stage, done, total): stage is "frames" (decoded and split) or "shots" (classified); total may be an
@@ -149,8 +149,7 @@ def analyze_video(
 
     Arguments:
         path: the video file.
-        classifier: a loaded model (load it once, reuse it for many videos), or one still loading
-            (`loading.load_classifier`): decoding starts at once, and the first batch waits for the model.
+        classifier: a loaded model (load it once, reuse it for many videos).
         settings: splitting, sampling and batching options.
         progress: called as frames are decoded and shots classified.
         on_shot: called with each prediction as soon as it is made, in order, for incremental output.
@@ -166,7 +165,7 @@ def analyze_video(
     """
     path = str(path)
     info = info or probe_video(path)
-    num_frames = classifier.num_frames  # known before the model is, when it loads in the background (loading.py)
+    num_frames = classifier.num_frames
     shot_stream = ShotStream(settings.split, info.fps)
     buffer = ShotFrameBuffer(capacity=max(96, 4 * num_frames * settings.clips_per_shot))
     predictions: list[ShotPrediction] = []

@@ -30,7 +30,8 @@ def formats(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..loading import ModelLoadError, load_classifier
+    from ..classifier import ShotClassifier
+    from ..loading import quiet_transformers
     from ..output.exports import write_exports
     from ..output.files import IncrementalShotLog
     from ..output.shot_clips import ClipExportError, export_shot_clips
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from ..video import VideoError, failure_reason, probe_video
 
     settings = analysis_settings(args)
-    classifier = load_classifier(args.model, allow_pickle=args.allow_pickle)  # loads while the first video decodes
+    quiet_transformers()
+    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
     failures = 0
     for path in args.videos:
         log = None
@@ -54,10 +56,6 @@ def run(args: argparse.Namespace) -> int:
                 clip_dir = args.out / f"{path.stem}-shots"
                 written["clips"] = export_shot_clips(path, [p.shot for p in analysis.shots], analysis.fps, clip_dir)[0].parent
             log.finish()
-        except ModelLoadError:  # the model loading beside the first video failed: no video can be analysed
-            if log is not None:
-                log.finish()  # it holds no shot: the model never classified one
-            raise
         except (VideoError, OSError, ClipExportError) as error:
             failures += 1
             report_failure(path, failure_reason(error))

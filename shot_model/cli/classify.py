@@ -17,12 +17,14 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..loading import load_classifier
+    from ..classifier import ShotClassifier
+    from ..loading import quiet_transformers
     from ..pipeline import analyze_video
     from ..video import VideoError, failure_reason
 
     settings = analysis_settings(args)
-    classifier = load_classifier(args.model, allow_pickle=args.allow_pickle)  # loads while the first clip decodes
+    quiet_transformers()
+    classifier = ShotClassifier.from_pretrained(args.model, allow_pickle=args.allow_pickle)
     failures = 0
     for path in tqdm(args.clips, desc="classifying", unit="clip", disable=args.quiet or len(args.clips) < 2):
         try:

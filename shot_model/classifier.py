@@ -7,20 +7,24 @@ import functools
 import hashlib
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from huggingface_hub import constants, snapshot_download
 from safetensors import SafetensorError
-from transformers import AutoVideoProcessor
 
 from .fast_inference import FastShotClassifier, FastVideoProcessor, unsupported_reason
-from .loading import DEFAULT_MODEL, ModelLoadError, check_model_folder
-from .models.shot_videomae.configuration_shot_videomae import CONFIG_FORMAT_VERSION
-from .models.shot_videomae.modeling_shot_videomae import ShotVideoMAEForShotClassification
-from .models.shot_videomae.processing_shot_videomae import check_processor_matches
+from .fast_loading import FastParts, load_fast_parts
+from .loading import CONFIG_FORMAT_VERSION, DEFAULT_MODEL, ModelLoadError, check_model_folder, damaged_weights
 from .results import ClipProbabilities
+
+if TYPE_CHECKING:
+    from .models.shot_videomae import ShotVideoMAEForShotClassification
+
+# transformers (and the model classes, which register with its Auto classes) are imported where a model is loaded
+# through it: on a CPU, a local folder loads without it (fast_loading.py).
 
 
 def _in_hub_cache(repo_id: str) -> bool:
@@ -53,20 +57,41 @@ class ShotClassifier:
     With `fast` (the default), an fp32 model on a CPU classifies through `FastShotClassifier`, a copy of it with the
     arithmetic rearranged (fast_inference.py): the same labels, probabilities within about 1e-5, and the starter
     2.3-2.5x as fast. Clips go through `FastVideoProcessor`, which makes the processor's pixels bit for bit. A model
-    it does not cover runs as it is, and `fast_model` is then None with the reason in `fast_unavailable`. `model` is
-    always the model as loaded (its weights name results, see `weights_fingerprint`); on CUDA it runs as it is, in
-    fp16.
+    it does not cover runs as it is, and `fast_model` is then None with the reason in `fast_unavailable`. On CUDA the
+    model runs as it is, in fp16.
+
+    `from_pretrained` on a CPU builds the fast copy straight from a local folder's files (fast_loading.py), without
+    transformers; `model` and `video_processor`, the model and processor as transformers loads them, then load on
+    first use. `config` is the model's config, or config.json's entries when the model has not been loaded.
     """
 
-    def __init__(self, model: ShotVideoMAEForShotClassification, video_processor, model_id: str, device=None, fast: bool = True):
+    def __init__(self, model: "ShotVideoMAEForShotClassification", video_processor, model_id: str, device=None, fast: bool = True):
+        from .models.shot_videomae import check_processor_matches
+
         check_processor_matches(model.config, video_processor)
         self.device = torch.device(device) if device is not None else best_device()
-        self.model = model.to(self.device).eval()
-        self.video_processor = video_processor
+        self._model = model.to(self.device).eval()
+        self._video_processor = video_processor
+        self._load_model = self._load_processor = None
+        self.config = model.config
         self.model_id = model_id
-        self.fast_unavailable = unsupported_reason(self.model) if fast else "fast=False"
-        self.fast_model = FastShotClassifier(self.model) if self.fast_unavailable is None else None
+        self.fast_unavailable = unsupported_reason(self._model) if fast else "fast=False"
+        self.fast_model = FastShotClassifier(self._model) if self.fast_unavailable is None else None
         self.fast_processor = FastVideoProcessor(video_processor) if fast else None
+        self._weights = None
+
+    @classmethod
+    def _from_fast_parts(cls, parts: FastParts, model_id: str, load_model, load_processor) -> "ShotClassifier":
+        classifier = cls.__new__(cls)
+        classifier.device = torch.device("cpu")
+        classifier._model = classifier._video_processor = None
+        classifier._load_model, classifier._load_processor = load_model, load_processor
+        classifier.config = parts.config
+        classifier.model_id = model_id
+        classifier.fast_unavailable = None
+        classifier.fast_model, classifier.fast_processor = parts.model, parts.processor
+        classifier._weights = parts.weights
+        return classifier
 
     @classmethod
     def from_pretrained(
@@ -95,8 +120,12 @@ class ShotClassifier:
                     f"this one reads up to {CONFIG_FORMAT_VERSION}): upgrade shot-model"
                 )
         device = torch.device(device) if device is not None else best_device()
-        # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
-        dtype = torch.float16 if device.type == "cuda" else torch.float32
+        load_model = functools.partial(_load_model, name_or_path, device, allow_pickle, local_files_only=False)
+        load_processor = functools.partial(_load_processor, name_or_path, local_files_only=False)
+        if is_local and fast and device.type == "cpu":
+            parts = load_fast_parts(Path(name_or_path), config, load_processor)
+            if isinstance(parts, FastParts):
+                return cls._from_fast_parts(parts, name_or_path, load_model, load_processor)
         # A Hub id the cache already holds loads without the network; otherwise fail fast when the Hub is out of
         # reach, rather than sit through the download client's retries.
         offline = not is_local and _in_hub_cache(name_or_path)
@@ -106,32 +135,35 @@ class ShotClassifier:
                 f"({constants.ENDPOINT}) cannot be reached from here. Pass a local model folder, or download the model "
                 "on a connected machine (huggingface-cli download ...) and copy the cache over."
             )
-        try:
-            model = ShotVideoMAEForShotClassification.from_pretrained(
-                name_or_path, use_safetensors=not allow_pickle, dtype=dtype, local_files_only=offline
-            )
-            video_processor = AutoVideoProcessor.from_pretrained(name_or_path, local_files_only=offline)
-        except SafetensorError as error:
-            raise ModelLoadError(f"The weights of {name_or_path!r} are damaged ({error}); download or save the model again") from error
-        except (OSError, ValueError) as error:
-            where = "folder" if is_local else "Hub id"
-            raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
+        model = _load_model(name_or_path, device, allow_pickle, local_files_only=offline)
+        video_processor = _load_processor(name_or_path, local_files_only=offline)
         return cls(model, video_processor, model_id=name_or_path, device=device, fast=fast)
 
     @property
-    def config(self):
-        return self.model.config
+    def model(self) -> "ShotVideoMAEForShotClassification":
+        """The model as transformers loads it (loaded now, when `from_pretrained` took the fast path)."""
+        if self._model is None:
+            self._model = self._load_model().eval()
+        return self._model
+
+    @property
+    def video_processor(self):
+        """The saved video processor as transformers loads it (loaded on first use after the fast path)."""
+        if self._video_processor is None:
+            self._video_processor = self._load_processor()
+        return self._video_processor
 
     @property
     def num_frames(self) -> int:
         """Frames of each clip the model takes."""
-        return self.model.config.num_frames
+        return self.config.num_frames
 
     @functools.cached_property
     def weights_fingerprint(self) -> str:
         """sha256 of the weights' bytes (12 hex digits): names the model that made a result, wherever it was loaded from."""
+        weights = self._weights if self._weights is not None else self.model.state_dict()
         digest = hashlib.sha256()
-        for name, tensor in sorted(self.model.state_dict().items()):
+        for name, tensor in sorted(weights.items()):
             digest.update(name.encode())
             digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
         return digest.hexdigest()[:12]
@@ -152,16 +184,45 @@ class ShotClassifier:
                 pixel_values = self.fast_processor(batch)
             else:
                 pixel_values = self.video_processor(batch, return_tensors="pt")["pixel_values"]
-            pixel_values = pixel_values.to(self.device, self.model.dtype)
-            output = (self.fast_model if self.fast_model is not None else self.model)(pixel_values)
+            if self.fast_model is not None:
+                output = self.fast_model(pixel_values.float())
+            else:
+                output = self.model(pixel_values.to(self.device, self.model.dtype))
             results.extend(self._probabilities(output, len(batch)))
         return results
 
     def _probabilities(self, output, batch_len: int) -> list[ClipProbabilities]:
-        config = self.model.config
-        scale = _softmax_rows(output.scale_logits, config.scale_labels, batch_len)
-        movement = _softmax_rows(output.movement_logits, config.movement_labels, batch_len)
+        scale = _softmax_rows(output.scale_logits, self.config.scale_labels, batch_len)
+        movement = _softmax_rows(output.movement_logits, self.config.movement_labels, batch_len)
         return [ClipProbabilities(scale=s, movement=m) for s, m in zip(scale, movement)]
+
+
+def _load_model(name_or_path: str, device: torch.device, allow_pickle: bool, local_files_only: bool):
+    """The model through transformers, in fp16 on CUDA and fp32 elsewhere."""
+    from .models.shot_videomae import ShotVideoMAEForShotClassification
+
+    # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
+    dtype = torch.float16 if device.type == "cuda" else torch.float32
+    try:
+        model = ShotVideoMAEForShotClassification.from_pretrained(
+            name_or_path, use_safetensors=not allow_pickle, dtype=dtype, local_files_only=local_files_only
+        )
+    except SafetensorError as error:
+        raise damaged_weights(name_or_path, error) from error
+    except (OSError, ValueError) as error:
+        where = "folder" if Path(name_or_path).exists() else "Hub id"
+        raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
+    return model.to(device)
+
+
+def _load_processor(name_or_path: str, local_files_only: bool):
+    from transformers import AutoVideoProcessor
+
+    try:
+        return AutoVideoProcessor.from_pretrained(name_or_path, local_files_only=local_files_only)
+    except (OSError, ValueError) as error:
+        where = "folder" if Path(name_or_path).exists() else "Hub id"
+        raise ModelLoadError(f"Could not load the video processor of the {where} {name_or_path!r}: {error}") from error
 
 
 def _softmax_rows(logits: torch.Tensor | None, labels: list[str], batch_len: int) -> list[dict[str, float]]:

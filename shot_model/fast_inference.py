@@ -37,7 +37,8 @@ VideoMAE stream:
 Camera-motion stream:
     - Clips are measured `CAMERA_MOTION_CHUNK` at a time (every step is per clip), so intermediates stay in cache.
     - The cross-power spectrum is normalised on its real and imaginary parts (`phase_correlation_in_reals`).
-The heads, their norms and the final layer norm are the model's own modules, run on these features.
+The heads, their norms and the final layer norm are the model's own weights in the functions its modules call
+(`F.linear`, `F.batch_norm`, `F.layer_norm`), run on these features.
 
 `unsupported_reason(model)` says why a model cannot run this way (training mode, not on the CPU, not fp32, an
 activation this file does not rebuild); `ShotClassifier` then runs the model itself. The copy holds detached,
@@ -45,14 +46,17 @@ folded weights taken at construction: never train it, and build a new one after 
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+# Only the pure-torch streams: this module must import without transformers (see shot_model/fast_loading.py).
 from .models.shot_videomae.appearance_stream import EfficientNetLite0Features, appearance_frame_indices, to_lite0_input
 from .models.shot_videomae.camera_motion_stream import PATCH, camera_motion_features
-from .models.shot_videomae.modeling_shot_videomae import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD, ShotClassifierOutput
 
 # Pieces of a batch that each stream takes at a time, so that intermediates stay in cache and under glibc's 32 MB
 # mmap threshold (above it every allocation is fresh pages, and page faults cost more than the arithmetic). Chosen
@@ -60,22 +64,31 @@ from .models.shot_videomae.modeling_shot_videomae import IMAGENET_DEFAULT_MEAN, 
 SUB_BATCH = 16  # clips: the default batch in one piece (as fast as two halves); bigger batches are split
 CAMERA_MOTION_CHUNK = 4  # clips: 1.05-1.5x faster than 16 at once, as the allocator's state goes
 APPEARANCE_CHUNK = 8  # images: up to 1.2x faster than 32 at once
+# transformers' IMAGENET_DEFAULT_MEAN / _STD, which the model's video processor normalises with (a test checks they
+# are equal), held here so that this module needs no transformers.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# The eps of the heads' norms: torch's defaults for nn.BatchNorm1d and nn.LayerNorm, which the model builds them with.
+HEAD_NORM_EPS = 1e-5
+
+
+@dataclass
+class FastOutput:
+    """What `ShotVideoMAEForShotClassification.forward` returns without labels (`ShotClassifierOutput`'s fields)."""
+
+    scale_logits: torch.Tensor | None
+    movement_logits: torch.Tensor | None
+    pooled_features: torch.Tensor
+    appearance_features: torch.Tensor | None
+    camera_motion_features: torch.Tensor | None
 
 
 class UnsupportedModel(ValueError):
     """The model has something `FastShotClassifier` does not rebuild: run the model itself."""
 
 
-def unsupported_reason(model) -> str | None:
-    """Why `model` cannot run as a `FastShotClassifier`, or None when it can."""
-    config = model.config
-    if model.training:
-        return "the model is in training mode (the fast copy is for inference only)"
-    parameter = next(model.parameters())
-    if parameter.device.type != "cpu":
-        return f"the model is on {parameter.device.type} (the fast copy is for CPUs)"
-    if parameter.dtype != torch.float32:
-        return f"the model is in {parameter.dtype} (the fast copy is float32)"
+def unsupported_config_reason(config) -> str | None:
+    """Why a model with this config cannot run as a `FastShotClassifier` (whatever its weights' state), or None."""
     if config.hidden_act != "gelu":
         return f"hidden_act is {config.hidden_act!r} (the fast copy rebuilds 'gelu')"
     if config.appearance_stream not in (None, "efficientnet-lite0"):
@@ -83,6 +96,18 @@ def unsupported_reason(model) -> str | None:
     if config.frame_differences and config.num_frames < 2:
         return "frame differences need at least 2 frames"
     return None
+
+
+def unsupported_reason(model) -> str | None:
+    """Why `model` cannot run as a `FastShotClassifier`, or None when it can."""
+    if model.training:
+        return "the model is in training mode (the fast copy is for inference only)"
+    parameter = next(model.parameters())
+    if parameter.device.type != "cpu":
+        return f"the model is on {parameter.device.type} (the fast copy is for CPUs)"
+    if parameter.dtype != torch.float32:
+        return f"the model is in {parameter.dtype} (the fast copy is float32)"
+    return unsupported_config_reason(model.config)
 
 
 def onednn_fusion_works() -> bool:
@@ -108,9 +133,11 @@ class FastShotClassifier:
     """A `ShotVideoMAEForShotClassification`'s forward pass for inference on a CPU in fp32: the same logits, faster.
 
     Arguments:
-        model: the loaded model, in eval mode on the CPU. Its heads and norms run as they are; its other weights are
-            copied and folded here (the model is not changed).
+        model: the loaded model, in eval mode on the CPU. Its weights are read (and folded) here, not changed.
         fused: use oneDNN's fused kernels; `None` (the default) uses them when `onednn_fusion_works()`.
+
+    `FastShotClassifier.from_weights(config, weights)` builds the same from a saved model's config and state dict,
+    without the model (shot_model/fast_loading.py).
 
     Raises:
         UnsupportedModel: `unsupported_reason(model)` is not None.
@@ -120,40 +147,75 @@ class FastShotClassifier:
         reason = unsupported_reason(model)
         if reason is not None:
             raise UnsupportedModel(reason)
+        self._build(model.config, model.state_dict(), model.videomae.embeddings.position_embeddings[0], fused)
         self.model = model
-        self.config = config = model.config
-        self.videomae = FastVideoMAEEncoder(model.videomae, config)
+
+    @classmethod
+    def from_weights(cls, config, weights: dict[str, torch.Tensor], position_embeddings: torch.Tensor, fused: bool | None = None) -> "FastShotClassifier":
+        """The fast copy of the model that `config` and its fp32 CPU `weights` (the model's `state_dict()` names)
+        describe; `position_embeddings` is the backbone's fixed (tokens, hidden) table, which is not saved."""
+        reason = unsupported_config_reason(config)
+        if reason is not None:
+            raise UnsupportedModel(reason)
+        fast = cls.__new__(cls)
+        fast._build(config, weights, position_embeddings, fused)
+        fast.model = None
+        return fast
+
+    @torch.no_grad()
+    def _build(self, config, weights: dict[str, torch.Tensor], position_embeddings: torch.Tensor, fused: bool | None) -> None:
+        self.config = config
+        self.videomae = FastVideoMAEEncoder(weights, position_embeddings, config)
         self.appearance = None
         if config.appearance_stream:
-            self.appearance = FoldedEfficientNetLite0(model.appearance, config.appearance_size, onednn_fusion_works() if fused is None else fused)
-        self.measures_camera_motion = config.camera_motion_stream and model.movement_head is not None
+            network = EfficientNetLite0Features()
+            network.load_state_dict({name[len("appearance.") :]: value for name, value in weights.items() if name.startswith("appearance.")})
+            self.appearance = FoldedEfficientNetLite0(network, config.appearance_size, onednn_fusion_works() if fused is None else fused)
+            self.appearance_norm = _batch_norm_of(weights, "appearance_norm")
+        self.scale_head = _linear_of(weights, "scale_head.classifier")
+        self.movement_head = _linear_of(weights, "movement_head.classifier")
+        self.camera_motion_head = _linear_of(weights, "camera_motion_head.classifier")
+        self.measures_camera_motion = config.camera_motion_stream and self.movement_head is not None
+        if self.measures_camera_motion:
+            self.camera_motion_norm = _batch_norm_of(weights, "camera_motion_norm")
 
     @torch.inference_mode()
-    def __call__(self, pixel_values: torch.Tensor) -> ShotClassifierOutput:
+    def __call__(self, pixel_values: torch.Tensor) -> FastOutput:
         """(batch, frames, 3, image_size, image_size) normalised clips, as the processor makes them -> the logits and
         features `ShotVideoMAEForShotClassification.forward` gives (without a loss)."""
-        model = self.model
-        if model.training:
+        if self.model is not None and self.model.training:
             raise RuntimeError("FastShotClassifier is for inference only, and its model is in training mode")
         if pixel_values.device.type != "cpu":
             raise ValueError(f"FastShotClassifier runs on the CPU; got pixel_values on {pixel_values.device}")
-        model._check_pixel_values(pixel_values)
+        self._check_pixel_values(pixel_values)
         pixel_values = pixel_values.float()
         parts = [self._features(pixel_values[start : start + SUB_BATCH]) for start in range(0, pixel_values.shape[0], SUB_BATCH)]
         pooled, appearance, camera_motion = (torch.cat(column) if column[0] is not None else None for column in zip(*parts))
 
-        scale_features = model.appearance_norm(appearance) if appearance is not None else pooled
-        scale_logits = model.scale_head(scale_features) if model.scale_head is not None else None
-        movement_logits = model.movement_head(pooled) if model.movement_head is not None else None
+        # The heads as the model runs them in eval mode (dropout is the identity there).
+        scale_features = _batch_normed(appearance, self.appearance_norm) if appearance is not None else pooled
+        scale_logits = F.linear(scale_features, *self.scale_head) if self.scale_head is not None else None
+        movement_logits = F.linear(pooled, *self.movement_head) if self.movement_head is not None else None
         if camera_motion is not None:
-            movement_logits = movement_logits + model.camera_motion_head(model.camera_motion_norm(camera_motion))
-        return ShotClassifierOutput(
+            movement_logits = movement_logits + F.linear(_batch_normed(camera_motion, self.camera_motion_norm), *self.camera_motion_head)
+        return FastOutput(
             scale_logits=scale_logits,
             movement_logits=movement_logits,
             pooled_features=pooled,
             appearance_features=appearance,
             camera_motion_features=camera_motion,
         )
+
+    def _check_pixel_values(self, pixel_values: torch.Tensor) -> None:
+        """The model's own shape check (`ShotVideoMAEForShotClassification._check_pixel_values`)."""
+        config = self.config
+        expected = (config.num_frames, config.num_channels, config.image_size, config.image_size)
+        if pixel_values.ndim != 5 or tuple(pixel_values.shape[1:]) != expected:
+            raise ValueError(
+                "pixel_values must have shape (batch, frames, channels, height, width) = "
+                f"(batch, {', '.join(map(str, expected))}), got {tuple(pixel_values.shape)}. "
+                "Use the model's saved video processor to make clips of the right size."
+            )
 
     def _features(self, pixel_values: torch.Tensor) -> tuple:
         """(pooled, appearance, camera_motion) features of a sub-batch; None for a stream the model does not have."""
@@ -162,17 +224,40 @@ class FastShotClassifier:
         if self.measures_camera_motion:
             chunks = [pixel_values[start : start + CAMERA_MOTION_CHUNK] for start in range(0, pixel_values.shape[0], CAMERA_MOTION_CHUNK)]
             camera_motion = torch.cat([camera_motion_features(chunk, correlate=phase_correlation_in_reals) for chunk in chunks])
-        return self.videomae.pooled(pixel_values, self.model.fc_norm), appearance, camera_motion
+        return self.videomae.pooled(pixel_values), appearance, camera_motion
 
     def _appearance_of(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """As `ShotVideoMAEForShotClassification.appearance_of`, through the folded network."""
         indices = appearance_frame_indices(self.config.num_frames, self.config.appearance_frames)
         frames = pixel_values[:, indices]  # (batch, appearance_frames, 3, H, W)
         batch, count = frames.shape[:2]
-        mean, std = (torch.tensor(values, dtype=frames.dtype) for values in (IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD))
+        mean, std = (torch.tensor(values, dtype=frames.dtype) for values in (IMAGENET_MEAN, IMAGENET_STD))
         images = to_lite0_input(frames.flatten(0, 1), mean, std, self.config.appearance_size)
         features = torch.cat([self.appearance(images[start : start + APPEARANCE_CHUNK]) for start in range(0, images.shape[0], APPEARANCE_CHUNK)])
         return features.view(batch, count, -1).mean(dim=1)
+
+
+def _linear_of(weights: dict[str, torch.Tensor], name: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(weight, bias) of the linear layer `name`, or None when the model has no such layer (a head it lacks)."""
+    if f"{name}.weight" not in weights:
+        return None
+    return weights[f"{name}.weight"], weights[f"{name}.bias"]
+
+
+def _batch_norm_of(weights: dict[str, torch.Tensor], name: str) -> tuple[torch.Tensor, ...]:
+    """(running_mean, running_var, weight, bias) of the batch norm `name`."""
+    return tuple(weights[f"{name}.{part}"] for part in ("running_mean", "running_var", "weight", "bias"))
+
+
+def _batch_normed(features: torch.Tensor, norm: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """An `nn.BatchNorm1d` in eval mode, as the model's head norms are."""
+    return F.batch_norm(features, *norm, training=False, momentum=0.0, eps=HEAD_NORM_EPS)
+
+
+def _layer_norm_of(weights: dict[str, torch.Tensor], name: str, eps: float):
+    """An `nn.LayerNorm` with the weights of `name`, as a function."""
+    weight, bias = weights[f"{name}.weight"], weights[f"{name}.bias"]
+    return lambda x: F.layer_norm(x, weight.shape, weight, bias, eps)
 
 
 def phase_correlation_in_reals(patches: torch.Tensor) -> torch.Tensor:
@@ -254,40 +339,49 @@ class FoldedEfficientNetLite0:
 
 class FastVideoMAEEncoder:
     """The model's VideoMAE backbone as plain tensor code, frame differences folded into its patch embedding
-    (module docstring). `pooled(...)` gives what the heads read."""
+    (module docstring). `pooled(...)` gives what the heads read.
+
+    Arguments:
+        weights: the model's state dict (names as `ShotVideoMAEForShotClassification.state_dict()` gives them).
+        position_embeddings: the backbone's fixed (tokens, hidden) sinusoid table, which is not among the weights.
+        config: the model's config.
+    """
 
     @torch.no_grad()
-    def __init__(self, videomae, config):
+    def __init__(self, weights: dict[str, torch.Tensor], position_embeddings: torch.Tensor, config):
         self.heads = config.num_attention_heads
         self.hidden_size = config.hidden_size
         self.stride = (config.tubelet_size, config.patch_size, config.patch_size)
         self.frame_differences = config.frame_differences
         self.mean_pooling = config.use_mean_pooling
-        self.final_norm = videomae.layernorm  # the backbone's own, without mean pooling; else None
-        projection = videomae.embeddings.patch_embeddings.projection
-        weight = projection.weight  # (hidden, channels, tubelet, patch, patch)
+        if self.mean_pooling:  # the model's fc_norm (an nn.LayerNorm); the backbone has no final norm then
+            self.final_norm = _layer_norm_of(weights, "fc_norm", HEAD_NORM_EPS)
+        else:  # the backbone's own final norm, on the first token
+            self.final_norm = _layer_norm_of(weights, "videomae.layernorm", config.layer_norm_eps)
+        weight = weights["videomae.embeddings.patch_embeddings.projection.weight"]  # (hidden, channels, tubelet, patch, patch)
         if config.frame_differences:
             colour, difference = weight[:, : config.num_channels], weight[:, config.num_channels :]
             zero = torch.zeros_like(colour[:, :, :1])
             # K_j = Wc_j + 2 Wd_{j-1} - 2 Wd_j for j = 0 .. tubelet
             weight = torch.cat([colour, zero], 2) + 2 * torch.cat([zero, difference], 2) - 2 * torch.cat([difference, zero], 2)
         self.embedding_weight = weight.contiguous()
-        self.embedding_bias = (videomae.embeddings.position_embeddings[0] + projection.bias).contiguous()  # (tokens, hidden)
+        self.embedding_bias = (position_embeddings + weights["videomae.embeddings.patch_embeddings.projection.bias"]).contiguous()  # (tokens, hidden)
         no_bias = torch.zeros(config.hidden_size)
+        head_size = config.hidden_size // config.num_attention_heads
+        self.scaling = head_size**-0.5  # as VideoMAE's self-attention scales its scores
         self.layers = []
-        for layer in videomae.encoder.layer:
-            attention = layer.attention.attention
-            projections = (attention.query, attention.key, attention.value)
+        for index in range(config.num_hidden_layers):
+            layer = f"videomae.encoder.layer.{index}"
+            projections = [f"{layer}.attention.attention.{part}" for part in ("query", "key", "value")]
             self.layers.append(
                 {
-                    "norm_before": layer.layernorm_before,
-                    "qkv_weight": torch.cat([linear.weight for linear in projections]).contiguous(),
-                    "qkv_bias": torch.cat([linear.bias if linear.bias is not None else no_bias for linear in projections]).contiguous(),
-                    "scaling": attention.scaling,
-                    "out": layer.attention.output.dense,
-                    "norm_after": layer.layernorm_after,
-                    "up": layer.intermediate.dense,
-                    "down": layer.output.dense,
+                    "norm_before": _layer_norm_of(weights, f"{layer}.layernorm_before", config.layer_norm_eps),
+                    "qkv_weight": torch.cat([weights[f"{name}.weight"] for name in projections]).contiguous(),
+                    "qkv_bias": torch.cat([weights.get(f"{name}.bias", no_bias) for name in projections]).contiguous(),
+                    "out": _linear_of(weights, f"{layer}.attention.output.dense"),
+                    "norm_after": _layer_norm_of(weights, f"{layer}.layernorm_after", config.layer_norm_eps),
+                    "up": _linear_of(weights, f"{layer}.intermediate.dense"),
+                    "down": _linear_of(weights, f"{layer}.output.dense"),
                 }
             )
 
@@ -300,14 +394,14 @@ class FastVideoMAEEncoder:
         embeddings = F.conv3d(frames.transpose(1, 2), self.embedding_weight, None, stride=self.stride)  # (batch, hidden, t, h, w)
         return embeddings.flatten(2).transpose(1, 2) + self.embedding_bias
 
-    def pooled(self, pixel_values: torch.Tensor, fc_norm: torch.nn.Module) -> torch.Tensor:
-        """(batch, frames, channels, H, W) -> (batch, hidden): the model's `pooled_features` (`fc_norm` is its own)."""
+    def pooled(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """(batch, frames, channels, H, W) -> (batch, hidden): the model's `pooled_features`."""
         batch = pixel_values.shape[0]
         hidden = self.embed(pixel_values).reshape(-1, self.hidden_size)  # (batch * tokens, hidden)
         for index, layer in enumerate(self.layers):
             hidden = self._block(hidden, layer, batch, mean_of_tokens=self.mean_pooling and index == len(self.layers) - 1)
         if self.mean_pooling:
-            return fc_norm(hidden)
+            return self.final_norm(hidden)
         return self.final_norm(hidden.view(batch, -1, self.hidden_size)[:, 0])
 
     def _block(self, hidden: torch.Tensor, layer: dict, batch: int, mean_of_tokens: bool) -> torch.Tensor:
@@ -315,12 +409,12 @@ class FastVideoMAEEncoder:
         size = self.hidden_size
         qkv = F.linear(layer["norm_before"](hidden), layer["qkv_weight"], layer["qkv_bias"])
         query, key, value = qkv.view(batch, -1, 3, self.heads, size // self.heads).permute(2, 0, 3, 1, 4)  # (batch, heads, tokens, head_size)
-        context = F.scaled_dot_product_attention(query, key, value, scale=layer["scaling"]).transpose(1, 2).reshape(hidden.shape)
-        hidden = layer["out"](context).add_(hidden)
-        up = F.gelu(layer["up"](layer["norm_after"](hidden)))
+        context = F.scaled_dot_product_attention(query, key, value, scale=self.scaling).transpose(1, 2).reshape(hidden.shape)
+        hidden = F.linear(context, *layer["out"]).add_(hidden)
+        up = F.gelu(F.linear(layer["norm_after"](hidden), *layer["up"]))
         if mean_of_tokens:  # mean(hidden + down(up)) = mean(hidden) + down(mean(up))
-            return layer["down"](up.view(batch, -1, up.shape[-1]).mean(dim=1)).add_(hidden.view(batch, -1, size).mean(dim=1))
-        return layer["down"](up).add_(hidden)
+            return F.linear(up.view(batch, -1, up.shape[-1]).mean(dim=1), *layer["down"]).add_(hidden.view(batch, -1, size).mean(dim=1))
+        return F.linear(up, *layer["down"]).add_(hidden)
 
 
 class FastVideoProcessor:
@@ -333,39 +427,45 @@ class FastVideoProcessor:
     """
 
     def __init__(self, video_processor):
-        self.video_processor = video_processor
-        self.reason = self.unsupported_reason(video_processor)
-        if self.reason is None:
-            self.short_side = _sizes(video_processor.size)["shortest_edge"]
-            crop = _sizes(video_processor.crop_size)
+        self._video_processor, self._load_processor = video_processor, None
+        self._set_up(video_processor, self.unsupported_reason(video_processor))
+
+    @classmethod
+    def from_saved(cls, settings: dict, load_processor: Callable[[], object]) -> "FastVideoProcessor":
+        """The same from a saved processor's `video_preprocessor_config.json`, parsed, without transformers;
+        `load_processor()` loads the processor itself, for the calls this class does not cover."""
+        fast = cls.__new__(cls)
+        fast._video_processor, fast._load_processor = None, load_processor
+        reason = saved_processor_reason(settings)
+        fast._set_up(SimpleNamespace(**{**SAVED_PROCESSOR_DEFAULTS, **settings}) if reason is None else None, reason)
+        return fast
+
+    def _set_up(self, settings, reason: str | None) -> None:
+        self.reason = reason
+        if reason is None:
+            self.short_side = _sizes(settings.size)["shortest_edge"]
+            crop = _sizes(settings.crop_size)
             self.crop = (crop["height"], crop["width"])
             # As transformers fuses rescaling into normalising: (x - mean / factor) / (std / factor), in float32.
-            factor = 1.0 / video_processor.rescale_factor
-            self.mean = (torch.tensor(video_processor.image_mean, dtype=torch.float32) * factor).view(3, 1, 1)
-            self.std = (torch.tensor(video_processor.image_std, dtype=torch.float32) * factor).view(3, 1, 1)
+            factor = 1.0 / settings.rescale_factor
+            self.mean = (torch.tensor(settings.image_mean, dtype=torch.float32) * factor).view(3, 1, 1)
+            self.std = (torch.tensor(settings.image_std, dtype=torch.float32) * factor).view(3, 1, 1)
+
+    @property
+    def video_processor(self):
+        """The processor itself, loaded on first use when this was made `from_saved`."""
+        if self._video_processor is None:
+            self._video_processor = self._load_processor()
+        return self._video_processor
 
     @staticmethod
     def unsupported_reason(video_processor) -> str | None:
         """Why `video_processor`'s settings are not the ones this class reproduces, or None."""
         from transformers import VideoMAEVideoProcessor
-        from transformers.image_utils import PILImageResampling
 
         if type(video_processor) is not VideoMAEVideoProcessor:
             return f"{type(video_processor).__name__} is not VideoMAEVideoProcessor"
-        settings = video_processor
-        size, crop = _sizes(settings.size), _sizes(settings.crop_size)
-        if not settings.do_resize or set(size) != {"shortest_edge"} or settings.default_to_square:
-            return f"resizing to {size} (default_to_square={settings.default_to_square})"
-        if settings.resample not in (PILImageResampling.BILINEAR, int(PILImageResampling.BILINEAR)):
-            return f"resample {settings.resample} (not bilinear)"
-        if not settings.do_center_crop or set(crop) != {"height", "width"} or max(crop.values()) > size["shortest_edge"]:
-            return f"centre crop {crop} of frames resized to {size}"
-        if not (settings.do_rescale and settings.do_normalize) or len(settings.image_mean) != 3 or len(settings.image_std) != 3:
-            return "not rescaling and normalising each RGB channel"
-        extras = {name: getattr(settings, name, None) for name in ("do_sample_frames", "do_pad", "device", "input_data_format")}
-        if any(value not in (None, False) for value in extras.values()) or getattr(settings, "data_format", None) not in (None, "channels_first"):
-            return f"{extras}, data_format {getattr(settings, 'data_format', None)!r}"
-        return None
+        return _settings_reason(video_processor)
 
     def __call__(self, clips: list[np.ndarray]) -> torch.Tensor:
         """RGB uint8 clips (frames, height, width, 3), any sizes -> (batch, frames, 3, crop height, crop width)."""
@@ -404,6 +504,43 @@ class FastVideoProcessor:
         short, long = (width, height) if width <= height else (height, width)
         new_short, new_long = self.short_side, int(self.short_side * long / short)
         return (new_long, new_short) if width <= height else (new_short, new_long)
+
+
+# What a saved VideoMAEVideoProcessor leaves out of its JSON takes these class defaults of transformers' (a test checks
+# them); a JSON with settings beyond SAVED_PROCESSOR_KEYS is left to the processor itself.
+SAVED_PROCESSOR_DEFAULTS = {"default_to_square": False, "do_sample_frames": False, "do_pad": None, "device": None, "input_data_format": None, "data_format": None}
+SAVED_PROCESSOR_REQUIRED = {"size", "crop_size", "do_resize", "resample", "do_center_crop", "do_rescale", "do_normalize", "rescale_factor", "image_mean", "image_std"}
+SAVED_PROCESSOR_KEYS = SAVED_PROCESSOR_REQUIRED | set(SAVED_PROCESSOR_DEFAULTS) | {"video_processor_type", "do_convert_rgb", "num_frames", "return_metadata", "processor_class"}
+BILINEAR = 2  # PIL's (and transformers' PILImageResampling's) number for bilinear resampling
+
+
+def saved_processor_reason(settings: dict) -> str | None:
+    """Why the saved processor settings `settings` (its JSON, parsed) are not ones `FastVideoProcessor` reproduces."""
+    if settings.get("video_processor_type") != "VideoMAEVideoProcessor":
+        return f"{settings.get('video_processor_type')} is not VideoMAEVideoProcessor"
+    missing, unknown = SAVED_PROCESSOR_REQUIRED - set(settings), set(settings) - SAVED_PROCESSOR_KEYS
+    if missing or unknown:
+        return f"saved processor settings missing {sorted(missing)} or not covered {sorted(unknown)}"
+    if settings.get("do_convert_rgb") is False:
+        return "do_convert_rgb is off"
+    return _settings_reason(SimpleNamespace(**{**SAVED_PROCESSOR_DEFAULTS, **settings}))
+
+
+def _settings_reason(settings) -> str | None:
+    """Why a VideoMAEVideoProcessor with these settings (attributes) does other than this class reproduces, or None."""
+    size, crop = _sizes(settings.size), _sizes(settings.crop_size)
+    if not settings.do_resize or set(size) != {"shortest_edge"} or settings.default_to_square:
+        return f"resizing to {size} (default_to_square={settings.default_to_square})"
+    if int(settings.resample) != BILINEAR:
+        return f"resample {settings.resample} (not bilinear)"
+    if not settings.do_center_crop or set(crop) != {"height", "width"} or max(crop.values()) > size["shortest_edge"]:
+        return f"centre crop {crop} of frames resized to {size}"
+    if not (settings.do_rescale and settings.do_normalize) or len(settings.image_mean) != 3 or len(settings.image_std) != 3:
+        return "not rescaling and normalising each RGB channel"
+    extras = {name: getattr(settings, name, None) for name in ("do_sample_frames", "do_pad", "device", "input_data_format")}
+    if any(value not in (None, False) for value in extras.values()) or getattr(settings, "data_format", None) not in (None, "channels_first"):
+        return f"{extras}, data_format {getattr(settings, 'data_format', None)!r}"
+    return None
 
 
 def _sizes(size) -> dict[str, int]:

@@ -12,10 +12,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO_ROOT / "checkpoints" / "shot-videomae-starter"
 MODEL_TYPE = "shot_videomae"
+# The newest config.json format this shot-model reads: configuration_shot_videomae's CONFIG_FORMAT_VERSION, which
+# imports transformers; tests/test_fast_loading.py keeps the two equal.
+CONFIG_FORMAT_VERSION = 3
 
 
 class ModelLoadError(RuntimeError):
     """A model folder or Hub id that cannot be loaded; the message says which and what to do."""
+
+
+def damaged_weights(name_or_path, error: Exception) -> ModelLoadError:
+    """The error for weights that do not deserialise, however they were being loaded."""
+    return ModelLoadError(f"The weights of {str(name_or_path)!r} are damaged ({error}); download or save the model again")
 
 
 def check_model_folder(folder: Path, allow_pickle: bool = False) -> dict:
@@ -56,7 +64,16 @@ def check_model_folder(folder: Path, allow_pickle: bool = False) -> dict:
 
 
 def quiet_transformers() -> None:
-    """The commands draw their own progress; transformers' weight-loading bars would only interleave with it."""
-    from transformers.utils import logging as transformers_logging
+    """The commands draw their own progress; transformers' weight-loading bars would only interleave with it.
 
-    transformers_logging.disable_progress_bar()
+    What transformers' `disable_progress_bar()` does, without importing it (a CPU load may never need it):
+    transformers reads huggingface_hub's switch when it is imported, so switching that off suffices until then."""
+    import sys
+
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()

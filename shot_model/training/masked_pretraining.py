@@ -26,9 +26,8 @@ from transformers import VideoMAEConfig, VideoMAEForPreTraining, get_scheduler
 
 from ..data.dataset import ShotClipDataset
 from ..data.shot_table import DataFormatError, read_shot_csv, shot_table
-from ..models.shot_videomae.configuration_shot_videomae import MOVEMENT_LABELS, SCALE_LABELS, ShotVideoMAEConfig
-from ..models.shot_videomae.modeling_shot_videomae import ShotVideoMAEForShotClassification, with_frame_differences
-from ..models.shot_videomae.processing_shot_videomae import video_processor_for
+from ..models.shot_videomae import MOVEMENT_LABELS, SCALE_LABELS, ShotVideoMAEConfig, ShotVideoMAEForShotClassification, video_processor_for
+from ..models.shot_videomae.modeling_shot_videomae import with_frame_differences
 from ..video import VideoError
 from .accelerator import make_accelerator
 from .config import read_run_config

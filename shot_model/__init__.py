@@ -1,7 +1,9 @@
 """shot-model: shot scale and camera movement for every shot of a video (MovieShots taxonomy).
 
 The names below load on first use, so `shot-model --help` answers without importing torch or transformers.
-Using any model name (or `ShotClassifier`) registers the model with transformers' Auto classes.
+Using any of the model's names (`ShotVideoMAEConfig`, `ShotVideoMAEForShotClassification`, ...) registers it with
+transformers' Auto classes; `ShotClassifier` on a CPU loads a local folder without transformers, so it registers
+nothing until it needs transformers (a Hub id, CUDA, or its `model` or `config` asked for).
 """
 
 import importlib

@@ -21,7 +21,7 @@ from .loading import CONFIG_FORMAT_VERSION, DEFAULT_MODEL, ModelLoadError, check
 from .results import ClipProbabilities
 
 if TYPE_CHECKING:
-    from .models.shot_videomae import ShotVideoMAEForShotClassification
+    from .models.shot_videomae import ShotVideoMAEConfig, ShotVideoMAEForShotClassification
 
 # transformers (and the model classes, which register with its Auto classes) are imported where a model is loaded
 # through it: on a CPU, a local folder loads without it (fast_loading.py).
@@ -62,35 +62,43 @@ class ShotClassifier:
 
     `from_pretrained` on a CPU builds the fast copy straight from a local folder's files (fast_loading.py), without
     transformers; `model` and `video_processor`, the model and processor as transformers loads them, then load on
-    first use. `config` is the model's config, or config.json's entries when the model has not been loaded.
+    first use, as `config` does. `fast_loading_unavailable` says why a folder loaded through transformers instead.
     """
 
     def __init__(self, model: "ShotVideoMAEForShotClassification", video_processor, model_id: str, device=None, fast: bool = True):
         from .models.shot_videomae import check_processor_matches
 
         check_processor_matches(model.config, video_processor)
-        self.device = torch.device(device) if device is not None else best_device()
-        self._model = model.to(self.device).eval()
-        self._video_processor = video_processor
-        self._load_model = self._load_processor = None
-        self.config = model.config
-        self.model_id = model_id
-        self.fast_unavailable = unsupported_reason(self._model) if fast else "fast=False"
-        self.fast_model = FastShotClassifier(self._model) if self.fast_unavailable is None else None
-        self.fast_processor = FastVideoProcessor(video_processor) if fast else None
-        self._weights = None
+        device = torch.device(device) if device is not None else best_device()
+        model = model.to(device).eval()
+        fast_unavailable = unsupported_reason(model) if fast else "fast=False"
+        self._set_state(
+            device=device, model_id=model_id, settings=model.config, model=model, video_processor=video_processor,
+            fast_model=FastShotClassifier(model) if fast_unavailable is None else None,
+            fast_processor=FastVideoProcessor(video_processor) if fast else None, fast_unavailable=fast_unavailable,
+        )
+
+    def _set_state(
+        self, *, device, model_id, settings, model=None, video_processor=None, load_model=None, load_processor=None,
+        fast_model=None, fast_processor=None, fast_unavailable=None, weights=None, fast_loading_unavailable=None,
+    ) -> None:
+        """Every attribute, in one place for both ways of making a classifier."""
+        self.device, self.model_id = device, model_id
+        self._settings = settings  # the config, or config.json's entries (the fast load): what classifying reads
+        self._config = model.config if model is not None else None
+        self._model, self._video_processor = model, video_processor
+        self._load_model, self._load_processor = load_model, load_processor
+        self.fast_model, self.fast_processor, self.fast_unavailable = fast_model, fast_processor, fast_unavailable
+        self.fast_loading_unavailable = fast_loading_unavailable  # why from_pretrained loaded through transformers
+        self._weights = weights
 
     @classmethod
     def _from_fast_parts(cls, parts: FastParts, model_id: str, load_model, load_processor) -> "ShotClassifier":
         classifier = cls.__new__(cls)
-        classifier.device = torch.device("cpu")
-        classifier._model = classifier._video_processor = None
-        classifier._load_model, classifier._load_processor = load_model, load_processor
-        classifier.config = parts.config
-        classifier.model_id = model_id
-        classifier.fast_unavailable = None
-        classifier.fast_model, classifier.fast_processor = parts.model, parts.processor
-        classifier._weights = parts.weights
+        classifier._set_state(
+            device=torch.device("cpu"), model_id=model_id, settings=parts.config, load_model=load_model,
+            load_processor=load_processor, fast_model=parts.model, fast_processor=parts.processor, weights=parts.weights,
+        )
         return classifier
 
     @classmethod
@@ -122,10 +130,12 @@ class ShotClassifier:
         device = torch.device(device) if device is not None else best_device()
         load_model = functools.partial(_load_model, name_or_path, device, allow_pickle, local_files_only=False)
         load_processor = functools.partial(_load_processor, name_or_path, local_files_only=False)
-        if is_local and fast and device.type == "cpu":
+        fast_loading_unavailable = None if is_local and fast and device.type == "cpu" else "not a local folder on a CPU, or fast=False"
+        if fast_loading_unavailable is None:
             parts = load_fast_parts(Path(name_or_path), config, load_processor)
             if isinstance(parts, FastParts):
                 return cls._from_fast_parts(parts, name_or_path, load_model, load_processor)
+            fast_loading_unavailable = parts
         # A Hub id the cache already holds loads without the network; otherwise fail fast when the Hub is out of
         # reach, rather than sit through the download client's retries.
         offline = not is_local and _in_hub_cache(name_or_path)
@@ -137,7 +147,12 @@ class ShotClassifier:
             )
         model = _load_model(name_or_path, device, allow_pickle, local_files_only=offline)
         video_processor = _load_processor(name_or_path, local_files_only=offline)
-        return cls(model, video_processor, model_id=name_or_path, device=device, fast=fast)
+        try:
+            classifier = cls(model, video_processor, model_id=name_or_path, device=device, fast=fast)
+        except ValueError as error:  # the saved processor does not fit the model
+            raise ModelLoadError(f"{name_or_path}: {error}. Save the model's video processor again") from error
+        classifier.fast_loading_unavailable = fast_loading_unavailable
+        return classifier
 
     @property
     def model(self) -> "ShotVideoMAEForShotClassification":
@@ -154,9 +169,24 @@ class ShotClassifier:
         return self._video_processor
 
     @property
+    def config(self) -> "ShotVideoMAEConfig":
+        """The model's config (after the fast load, read through transformers on first use)."""
+        if self._config is None:
+            self._config = self.model.config if self._model is not None else _load_config(self.model_id)
+        return self._config
+
+    @property
     def num_frames(self) -> int:
         """Frames of each clip the model takes."""
-        return self.config.num_frames
+        return self._settings.num_frames
+
+    @property
+    def scale_labels(self) -> list[str]:
+        return list(self._settings.scale_labels)
+
+    @property
+    def movement_labels(self) -> list[str]:
+        return list(self._settings.movement_labels)
 
     @functools.cached_property
     def weights_fingerprint(self) -> str:
@@ -192,8 +222,8 @@ class ShotClassifier:
         return results
 
     def _probabilities(self, output, batch_len: int) -> list[ClipProbabilities]:
-        scale = _softmax_rows(output.scale_logits, self.config.scale_labels, batch_len)
-        movement = _softmax_rows(output.movement_logits, self.config.movement_labels, batch_len)
+        scale = _softmax_rows(output.scale_logits, self.scale_labels, batch_len)
+        movement = _softmax_rows(output.movement_logits, self.movement_labels, batch_len)
         return [ClipProbabilities(scale=s, movement=m) for s, m in zip(scale, movement)]
 
 
@@ -203,16 +233,34 @@ def _load_model(name_or_path: str, device: torch.device, allow_pickle: bool, loc
 
     # Weights may be stored in fp16 to keep checkpoints small; CPUs compute fp32 far faster than fp16.
     dtype = torch.float16 if device.type == "cuda" else torch.float32
+    where = "folder" if Path(name_or_path).exists() else "Hub id"
     try:
-        model = ShotVideoMAEForShotClassification.from_pretrained(
-            name_or_path, use_safetensors=not allow_pickle, dtype=dtype, local_files_only=local_files_only
+        # Mismatched shapes are let through, then refused below with their names (transformers' own error only
+        # points at a report it logs).
+        model, info = ShotVideoMAEForShotClassification.from_pretrained(
+            name_or_path, use_safetensors=not allow_pickle, dtype=dtype, local_files_only=local_files_only,
+            output_loading_info=True, ignore_mismatched_sizes=True,
         )
     except SafetensorError as error:
         raise damaged_weights(name_or_path, error) from error
     except (OSError, ValueError) as error:
-        where = "folder" if Path(name_or_path).exists() else "Hub id"
         raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
+    # transformers fills missing or mismatched weights in at random, with a warning: a model that answers nonsense.
+    wrong = [f"{name} (saved {tuple(saved)}, the config needs {tuple(needed)})" for name, saved, needed in sorted(info["mismatched_keys"])]
+    wrong += [f"{name} (missing)" for name in sorted(info["missing_keys"])]
+    if wrong:
+        raise ModelLoadError(
+            f"The weights of the model {where} {name_or_path!r} do not fit its config: {', '.join(wrong[:3])}"
+            f"{f' and {len(wrong) - 3} more' if len(wrong) > 3 else ''}. The file is incomplete or belongs to another "
+            "config: save the model again"
+        )
     return model.to(device)
+
+
+def _load_config(name_or_path: str):
+    from .models.shot_videomae import ShotVideoMAEConfig
+
+    return ShotVideoMAEConfig.from_pretrained(name_or_path)
 
 
 def _load_processor(name_or_path: str, local_files_only: bool):

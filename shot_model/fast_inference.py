@@ -174,10 +174,10 @@ class FastShotClassifier:
             self.appearance_norm = _batch_norm_of(weights, "appearance_norm")
         self.scale_head = _linear_of(weights, "scale_head.classifier")
         self.movement_head = _linear_of(weights, "movement_head.classifier")
-        self.camera_motion_head = _linear_of(weights, "camera_motion_head.classifier")
         self.measures_camera_motion = config.camera_motion_stream and self.movement_head is not None
-        if self.measures_camera_motion:
+        if self.measures_camera_motion:  # both are the model's whenever it measures camera motion
             self.camera_motion_norm = _batch_norm_of(weights, "camera_motion_norm")
+            self.camera_motion_head = weights["camera_motion_head.classifier.weight"], weights["camera_motion_head.classifier.bias"]
 
     @torch.inference_mode()
     def __call__(self, pixel_values: torch.Tensor) -> FastOutput:
@@ -377,7 +377,8 @@ class FastVideoMAEEncoder:
                 {
                     "norm_before": _layer_norm_of(weights, f"{layer}.layernorm_before", config.layer_norm_eps),
                     "qkv_weight": torch.cat([weights[f"{name}.weight"] for name in projections]).contiguous(),
-                    "qkv_bias": torch.cat([weights.get(f"{name}.bias", no_bias) for name in projections]).contiguous(),
+                    # VideoMAE's keys have no bias; its queries and values have one when qv_bias.
+                    "qkv_bias": torch.cat([weights[f"{name}.bias"] if config.qv_bias and not name.endswith("key") else no_bias for name in projections]).contiguous(),
                     "out": _linear_of(weights, f"{layer}.attention.output.dense"),
                     "norm_after": _layer_norm_of(weights, f"{layer}.layernorm_after", config.layer_norm_eps),
                     "up": _linear_of(weights, f"{layer}.intermediate.dense"),
@@ -521,6 +522,9 @@ def saved_processor_reason(settings: dict) -> str | None:
     missing, unknown = SAVED_PROCESSOR_REQUIRED - set(settings), set(settings) - SAVED_PROCESSOR_KEYS
     if missing or unknown:
         return f"saved processor settings missing {sorted(missing)} or not covered {sorted(unknown)}"
+    shapes = {"size": dict, "crop_size": dict, "image_mean": list, "image_std": list}
+    if not all(isinstance(settings[name], kind) for name, kind in shapes.items()):
+        return f"saved processor settings of other types than {', '.join(f'{name}: {kind.__name__}' for name, kind in shapes.items())}"
     if settings.get("do_convert_rgb") is False:
         return "do_convert_rgb is off"
     return _settings_reason(SimpleNamespace(**{**SAVED_PROCESSOR_DEFAULTS, **settings}))

@@ -39,10 +39,7 @@ def check_model_folder(folder: Path, allow_pickle: bool = False) -> dict:
     config_path = folder / "config.json"
     if not config_path.is_file():
         raise ModelLoadError(f"{folder} is not a saved model folder: it has no config.json")
-    try:
-        config = json.loads(config_path.read_text())
-    except json.JSONDecodeError as error:
-        raise ModelLoadError(f"{config_path} is not valid JSON ({error}); save the model again") from error
+    config = _read_json_object(config_path, "save the model again")
     if config.get("model_type") != MODEL_TYPE:
         raise ModelLoadError(f"{folder} holds a {config.get('model_type')!r} model, not a shot classifier ({MODEL_TYPE!r})")
     has_safetensors = any(folder.glob("model*.safetensors")) or (folder / "model.safetensors.index.json").is_file()
@@ -55,12 +52,24 @@ def check_model_folder(folder: Path, allow_pickle: bool = False) -> dict:
             )
         if not (folder / "pytorch_model.bin").is_file():
             raise ModelLoadError(f"{folder} has no weights: model.safetensors is missing")
-    if not any((folder / name).is_file() for name in ("video_preprocessor_config.json", "preprocessor_config.json")):
+    processor_files = [folder / name for name in ("video_preprocessor_config.json", "preprocessor_config.json") if (folder / name).is_file()]
+    if not processor_files:
         raise ModelLoadError(
             f"{folder} has no video_preprocessor_config.json: save the processor beside the weights "
             "(shot_model.video_processor_for(model.config).save_pretrained(folder))"
         )
+    _read_json_object(processor_files[0], "save the video processor again")
     return config
+
+
+def _read_json_object(path: Path, remedy: str) -> dict:
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(f"Could not read {path} ({error}); {remedy}") from error
+    if not isinstance(settings, dict):
+        raise ModelLoadError(f"{path} holds a JSON {type(settings).__name__}, not settings; {remedy}")
+    return settings
 
 
 def quiet_transformers() -> None:

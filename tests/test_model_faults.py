@@ -69,3 +69,52 @@ def test_another_kind_of_model(model_copy):
     (model_copy / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="holds a 'videomae' model, not a shot classifier"):
         ShotClassifier.from_pretrained(model_copy)
+
+
+def _edit_json(path, **changes):
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def _drop_weight(folder, name):
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(folder / "model.safetensors")
+    del weights[name]
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+
+
+# Folders whose files do not fit each other: each must be refused, loaded fast or through transformers, never
+# turned into a model with weights made up (transformers fills missing ones in at random) or a bare traceback.
+INCONSISTENT = {
+    "labels": (lambda folder: _edit_json(folder / "config.json", scale_labels=["CS", "MS", "LS"]), "scale_head"),
+    "missing weight": (lambda folder: _drop_weight(folder, "fc_norm.weight"), "fc_norm.weight"),
+    "missing head": (lambda folder: _drop_weight(folder, "movement_head.classifier.weight"), "movement_head"),
+    "crop": (lambda folder: _edit_json(folder / "video_preprocessor_config.json", crop_size={"height": 48, "width": 48}), "crops to"),
+    "frames": (lambda folder: _edit_json(folder / "config.json", num_frames=5), "multiple of tubelet_size"),
+    "processor json": (lambda folder: (folder / "video_preprocessor_config.json").write_text("[1, 2]"), "video_preprocessor_config.json"),
+}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "transformers"])
+@pytest.mark.parametrize("fault", INCONSISTENT, ids=list(INCONSISTENT))
+def test_a_folder_whose_files_disagree_is_refused_with_the_problem_named(model_copy, fault, fast):
+    damage, message = INCONSISTENT[fault]
+    damage(model_copy)
+    with pytest.raises(ModelLoadError, match=message):
+        ShotClassifier.from_pretrained(model_copy, device="cpu", fast=fast)
+
+
+def test_the_cli_names_an_inconsistent_folder_without_a_traceback(model_copy, tmp_path):
+    import subprocess
+    import sys
+
+    from media_factory import cut_video
+
+    _edit_json(model_copy / "video_preprocessor_config.json", crop_size={"height": 48, "width": 48})
+    clip = tmp_path / "clip.mp4"
+    cut_video(clip, lengths=(30,))
+    result = subprocess.run(
+        [sys.executable, "-m", "shot_model.cli", "classify", str(clip), "--model", str(model_copy)], capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "crops to" in result.stderr and "Traceback" not in result.stderr

@@ -85,7 +85,7 @@ def score_shots(
     from .rule_baseline import classify_shot
 
     shots = labelled_shots(csv_path, split)
-    num_frames = classifier.config.num_frames if classifier is not None else 0
+    num_frames = classifier.num_frames if classifier is not None else 0
 
     def model_clips(shot):
         return clip_frame_indices(shot["start_frame"], shot["end_frame"], num_frames, clips_per_shot) if classifier is not None else []

@@ -237,7 +237,7 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
             with gr.Accordion("Settings", open=False):
                 detector = gr.Dropdown(choices=[d for d in DETECTORS if d != "none"], value=SplitSettings.detector, label="Shot detector")
                 threshold = gr.Number(value=0, label="Detector threshold (0: the detector's default; lower finds more cuts)")
-                min_shot = gr.Slider(0.1, 3.0, value=SplitSettings.min_shot_seconds, step=0.1, label="Minimum shot length (s)")
+                min_shot = gr.Slider(0.05, 3.0, value=SplitSettings.min_shot_seconds, step=0.05, label="Minimum shot length (s)")
                 clips_per_shot = gr.Slider(1, 4, value=1, step=1, label="Clips per shot (averaged)",
                                            info="One clip per equal part of the shot: steadier scale, but each clip sees only part of a camera move")
                 if ALLOW_ANY_MODEL:

@@ -46,8 +46,9 @@ class SplitSettings:
             gradual transitions, about the decode's CPU time again); "none" finds no cut.
         threshold: the detector's sensitivity (its own default when `None`; for "hybrid", AdaptiveDetector's); lower
             finds more cuts.
-        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter). 0.2 s (5-6
-            frames) keeps the shots of fast-cut ads; 0.5 s merged them (bench/splitting_accuracy.py --transitions).
+        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter). 0.15 s (4
+            frames at 24-30 fps) keeps the 5-frame shots of fast-cut ads, which 0.2 s merged at 30 fps, with no
+            false cut more; 0.5 s merged most of them (docs/benchmarks.md section 3d).
         flash_filter: drop a cut where 1-3 frames flash and the same picture comes back (camera flashes, a white
             frame): it is no boundary.
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
@@ -57,7 +58,7 @@ class SplitSettings:
 
     detector: str = "hybrid"
     threshold: float | None = None
-    min_shot_seconds: float = 0.2
+    min_shot_seconds: float = 0.15
     fades: bool = False
     flash_filter: bool = True
     decode_short_side: int = 144

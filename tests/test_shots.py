@@ -48,11 +48,17 @@ def test_a_one_frame_video_is_one_shot(tmp_path):
 
 def test_minimum_shot_length_merges_quick_cuts(tmp_path):
     path = tmp_path / "quick.mp4"
-    cut_video(path, lengths=(30, 4, 30))
+    cut_video(path, lengths=(30, 3, 30))
     default = [shot.start_frame for shot in detect_shots(path)[1:]]
-    assert len(default) == 1, "a 4-frame shot is shorter than the 0.2 s minimum"
-    fine = [shot.start_frame for shot in detect_shots(path, SplitSettings(min_shot_seconds=0.1))[1:]]
-    assert fine == [30, 34]
+    assert len(default) == 1, "a 3-frame shot is shorter than the 0.15 s (4-frame) minimum"
+    fine = [shot.start_frame for shot in detect_shots(path, SplitSettings(min_shot_seconds=0.08))[1:]]
+    assert fine == [30, 33]
+
+
+def test_the_default_keeps_the_4_frame_shots_of_fast_cut_ads(tmp_path):
+    path = tmp_path / "rapid.mp4"
+    cut_video(path, lengths=(30, 4, 4, 30))
+    assert [shot.start_frame for shot in detect_shots(path)[1:]] == [30, 34, 38]
 
 
 def test_no_detector_means_one_shot(tmp_path):

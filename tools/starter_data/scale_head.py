@@ -184,6 +184,12 @@ def fit_head(model, features, labels, weights, weight_decay: float, steps: int =
 
 
 @torch.no_grad()
+def set_head(model, parameters: list[torch.Tensor]) -> None:
+    for parameter, value in zip(model.scale_head.classifier.parameters(), parameters):
+        parameter.copy_(value)
+
+
+@torch.no_grad()
 def shot_answers(model, features) -> np.ndarray:
     probabilities = model.scale_head(model.appearance_norm.eval()(features)).softmax(-1)
     return probabilities.argmax(-1).numpy()
@@ -218,23 +224,31 @@ def fit(args) -> None:
         source = torch.cat([torch.full((len(part[1]),), part[2]) for part in parts])
         counts = torch.bincount(labels, weights=source, minlength=len(SCALE_LABELS)).clamp(min=1e-6)
         weights = source * (counts.sum() / (len(SCALE_LABELS) * counts))[labels]
+        start = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
         fit_head(model, features, labels, weights, weight_decay)
-        shots = head_metrics(val[1].numpy(), shot_answers(model, val[0]), list(SCALE_LABELS))
-        held = head_metrics(held_labels.numpy(), shot_answers(model, held_features), list(SCALE_LABELS))
-        # Two real validation sources, weighed alike: 16 shots alone move in steps of 0.06, and the held-out
-        # stills and crops (1,060) are other framings of real pictures.
-        score = ((shots["accuracy"] + held["accuracy"]) / 2, shots["accuracy"], shots["macro_f1"], held["macro_f1"])
-        results.append((score, (still_weight, crop_weight, weight_decay), model))
-        print(f"stills x{still_weight:<4} crops x{crop_weight:<4} decay {weight_decay:<6} validation shots {shots['accuracy']:.3f} / "
-              f"{shots['macro_f1']:.3f}  held-out pictures {held['accuracy']:.3f} / {held['macro_f1']:.3f}", flush=True)
-    score, (still_weight, crop_weight, weight_decay), best = max(results, key=lambda result: result[0])
-    print(f"chosen by validation: stills x{still_weight}, crops x{crop_weight}, decay {weight_decay}")
+        fitted = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
+        for mix in args.mixes:
+            head = [mix * new + (1 - mix) * old for old, new in zip(start, fitted)]
+            set_head(model, head)
+            shots = head_metrics(val[1].numpy(), shot_answers(model, val[0]), list(SCALE_LABELS))
+            held = head_metrics(held_labels.numpy(), shot_answers(model, held_features), list(SCALE_LABELS))
+            # Two real validation sources, weighed alike: 16 shots alone move in steps of 0.06, and the held-out
+            # stills and crops (1,060) are other framings of real pictures.
+            score = ((shots["accuracy"] + held["accuracy"]) / 2, shots["accuracy"], shots["macro_f1"], held["macro_f1"])
+            results.append((score, (still_weight, crop_weight, weight_decay, mix), head))
+            print(f"stills x{still_weight:<4} crops x{crop_weight:<4} decay {weight_decay:<6} mix {mix:<4} validation shots "
+                  f"{shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures {held['accuracy']:.3f} / {held['macro_f1']:.3f}",
+                  flush=True)
+    score, (still_weight, crop_weight, weight_decay, mix), head = max(results, key=lambda result: result[0])
+    best = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
+    set_head(best, head)
+    print(f"chosen by validation: stills x{still_weight}, crops x{crop_weight}, decay {weight_decay}, mix {mix}")
     best.config.eval_results = {
         name: figures for name, figures in (best.config.eval_results or {}).items() if not name.startswith("dev set")
     }  # the dev rows were the old head's; publishing writes the new ones
     best.save_pretrained(args.out)
     ShotClassifier.from_pretrained(args.model).video_processor.save_pretrained(args.out)
-    record = {"still_weight": still_weight, "crop_weight": crop_weight, "weight_decay": weight_decay,
+    record = {"still_weight": still_weight, "crop_weight": crop_weight, "weight_decay": weight_decay, "mix": mix,
               "validation_shots_accuracy_macro_f1": score[1:3], "held_out_pictures_macro_f1": score[3]}
     (args.out / "scale_head_fit.json").write_text(json.dumps(record, indent=2))
     print(f"saved {args.out}")
@@ -254,6 +268,11 @@ def main(argv=None) -> None:
     fitting.add_argument("--still-weights", type=float, nargs="+", default=[0.1, 0.3, 1.0])
     fitting.add_argument("--crop-weights", type=float, nargs="+", default=[0.3, 1.0])
     fitting.add_argument("--weight-decays", type=float, nargs="+", default=[1e-3, 1e-2, 3e-2, 1e-1, 3e-1])
+    fitting.add_argument(
+        "--mixes", type=float, nargs="+", default=[1.0],
+        help="the saved head is mix x the fitted one + (1 - mix) x the one it started from (weight-space ensembling, as "
+        "WiSE-FT: keeps more of what the starting head does well); each is a candidate (default: 1.0, the fitted head)",
+    )
     for command in (features, fitting):
         command.add_argument("--model", default=str(REPO / "checkpoints" / "shot-videomae-starter"), help="the model whose scale head is refitted")
     args = parser.parse_args(argv)

@@ -155,7 +155,7 @@ def naive(video: Path, classifier) -> None:
     clips = []
     for start, end in scenes:
         reader = FrameReader(video, 144)  # reopened for every shot, as a script calling a video library per shot does
-        clips.append(np.stack(reader.frames(clip_frame_indices(start.frame_num, end.frame_num, classifier.config.num_frames)[0]))[..., ::-1])
+        clips.append(np.stack(reader.frames(clip_frame_indices(start.frame_num, end.frame_num, classifier.num_frames)[0]))[..., ::-1])
     classifier.classify(clips)
 
 

@@ -130,7 +130,7 @@ class ShotClassifier:
         device = torch.device(device) if device is not None else best_device()
         load_model = functools.partial(_load_model, name_or_path, device, allow_pickle, local_files_only=False)
         load_processor = functools.partial(_load_processor, name_or_path, local_files_only=False)
-        fast_loading_unavailable = None if is_local and fast and device.type == "cpu" else "not a local folder on a CPU, or fast=False"
+        fast_loading_unavailable = _fast_loading_unavailable(is_local, fast, device)
         if fast_loading_unavailable is None:
             parts = load_fast_parts(Path(name_or_path), config, load_processor)
             if isinstance(parts, FastParts):
@@ -182,10 +182,12 @@ class ShotClassifier:
 
     @property
     def scale_labels(self) -> list[str]:
+        """The scale head's classes, in the order of its probabilities."""
         return list(self._settings.scale_labels)
 
     @property
     def movement_labels(self) -> list[str]:
+        """The movement head's classes, in the order of its probabilities."""
         return list(self._settings.movement_labels)
 
     @functools.cached_property
@@ -227,6 +229,17 @@ class ShotClassifier:
         return [ClipProbabilities(scale=s, movement=m) for s, m in zip(scale, movement)]
 
 
+def _fast_loading_unavailable(is_local: bool, fast: bool, device: torch.device) -> str | None:
+    """Why the model cannot go straight into the fast CPU copy, or None when it can (the folder may still say no)."""
+    if not fast:
+        return "fast=False: the model and processor classify as loaded"
+    if device.type != "cpu":
+        return f"the model runs on {device}, and the fast copy is for the CPU"
+    if not is_local:
+        return "a Hub id, not a local folder: it loads through transformers"
+    return None
+
+
 def _load_model(name_or_path: str, device: torch.device, allow_pickle: bool, local_files_only: bool):
     """The model through transformers, in fp16 on CUDA and fp32 elsewhere."""
     from .models.shot_videomae import ShotVideoMAEForShotClassification
@@ -243,7 +256,7 @@ def _load_model(name_or_path: str, device: torch.device, allow_pickle: bool, loc
         )
     except SafetensorError as error:
         raise damaged_weights(name_or_path, error) from error
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, TypeError) as error:  # TypeError: a config value of the wrong type
         raise ModelLoadError(f"Could not load the model {where} {name_or_path!r}: {error}") from error
     # transformers fills missing or mismatched weights in at random, with a warning: a model that answers nonsense.
     wrong = [f"{name} (saved {tuple(saved)}, the config needs {tuple(needed)})" for name, saved, needed in sorted(info["mismatched_keys"])]

@@ -37,6 +37,8 @@ CONFIG_DEFAULTS = {
 LEGACY_NAMES = {".attention.attention.q_bias": ".attention.attention.query.bias", ".attention.attention.v_bias": ".attention.attention.value.bias"}
 # The weights of each head, and of the streams only it reads: a config without the head has none of these modules.
 HEAD_WEIGHTS = {"scale": ("scale_head.",), "movement": ("movement_head.", "camera_motion_head.", "camera_motion_norm.")}
+# The weights of each optional stream: a config that turns the stream off has none of these modules either.
+STREAM_WEIGHTS = {"appearance_stream": ("appearance.", "appearance_norm."), "camera_motion_stream": ("camera_motion_head.", "camera_motion_norm.")}
 
 
 @dataclass
@@ -80,8 +82,14 @@ def load_fast_parts(folder: Path, config: dict, load_processor, fused: bool | No
     tokens = (settings.num_frames // settings.tubelet_size) * (settings.image_size // settings.patch_size) ** 2
     try:
         model = FastShotClassifier.from_weights(settings, weights, sinusoid_position_table(tokens, settings.hidden_size), fused)
+        # One blank clip through the copy: a weight of the wrong shape for this config (a stream's input width, the
+        # patch embedding's channels) fails here, at load, with the files named, and not on the user's first video.
+        with torch.inference_mode():
+            model(torch.zeros(1, settings.num_frames, settings.num_channels, settings.image_size, settings.image_size))
     except KeyError as error:
         raise ModelLoadError(f"{weights_path} has no weight {error} that {folder / 'config.json'}'s model needs. Save the model again") from error
+    except (RuntimeError, ValueError, IndexError) as error:
+        raise ModelLoadError(f"{weights_path} does not fit {folder / 'config.json'}: {error}. Save the model again") from error
     return FastParts(settings, weights, model, FastVideoProcessor.from_saved(processor_settings, load_processor))
 
 
@@ -90,6 +98,10 @@ def _model_weights(config, weights: dict[str, torch.Tensor]) -> dict[str, torch.
     out is not loaded (and not fingerprinted) even when the file holds it."""
     active = {"both": ("scale", "movement")}.get(config.active_heads, (config.active_heads,))
     dropped = tuple(prefix for head, prefixes in HEAD_WEIGHTS.items() if head not in active for prefix in prefixes)
+    if not config.appearance_stream:
+        dropped += STREAM_WEIGHTS["appearance_stream"]
+    if not config.camera_motion_stream:
+        dropped += STREAM_WEIGHTS["camera_motion_stream"]
     if not config.qv_bias:
         dropped += tuple(name for name in weights if name.endswith((".attention.attention.query.bias", ".attention.attention.value.bias")))
     return {name: tensor for name, tensor in weights.items() if not name.startswith(dropped)}
@@ -111,7 +123,19 @@ def saved_weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 def config_problem(config) -> str | None:
-    """What ShotVideoMAEConfig would refuse in this config (its checks, here without transformers), or None."""
+    """What ShotVideoMAEConfig would refuse in this config (its checks, here without transformers), or None.
+
+    A copy on purpose: the config class lives in the folder `save_pretrained` copies beside the weights, which may
+    import only its own files, and importing it pulls in transformers; tests/test_model_faults.py runs the same faulty
+    folders through both loads."""
+    for name, default in CONFIG_DEFAULTS.items():
+        value = getattr(config, name)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            return f"{name} must be true or false, got {value!r}"
+        if isinstance(default, int) and not isinstance(default, bool) and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"{name} must be a whole number, got {value!r}"
+        if isinstance(default, float) and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            return f"{name} must be a number, got {value!r}"
     if config.num_frames % config.tubelet_size:
         return f"num_frames ({config.num_frames}) is not a multiple of tubelet_size ({config.tubelet_size})"
     if config.hidden_size % config.num_attention_heads:
@@ -124,6 +148,9 @@ def config_problem(config) -> str | None:
         labels = getattr(config, name)
         if not isinstance(labels, list) or not labels or len(set(labels)) != len(labels) or not all(isinstance(label, str) and label for label in labels):
             return f"{name} must be a non-empty list of distinct names, got {labels!r}"
+        weights = getattr(config, name.replace("_labels", "_class_weights"), None)  # the training loss's; checked alike
+        if weights is not None and (not isinstance(weights, list) or len(weights) != len(labels)):
+            return f"{name.replace('_labels', '_class_weights')} needs one weight per class ({len(labels)}), got {weights!r}"
     return None
 
 

@@ -46,9 +46,11 @@ class SplitSettings:
             gradual transitions, about the decode's CPU time again); "none" finds no cut.
         threshold: the detector's sensitivity (its own default when `None`; for "hybrid", AdaptiveDetector's); lower
             finds more cuts.
-        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter). 0.15 s (4
-            frames at 24-30 fps) keeps the 5-frame shots of fast-cut ads, which 0.2 s merged at 30 fps, with no
-            false cut more; 0.5 s merged most of them (docs/benchmarks.md section 3d).
+        min_shot_seconds: the least time between two cuts (the last shot of a video may be shorter), rounded to
+            whole frames (half to even: 0.15 s is 4 frames at 24, 25 and 30 fps). 0.15 s keeps the 5-frame shots of
+            fast-cut ads, which 0.2 s merged at 30 fps: on the tuning montages 3 more cuts found for 1 false
+            boundary more, on the report montages 2 more and none (docs/benchmarks.md section 3d); 0.5 s merged
+            most of them.
         flash_filter: drop a cut where 1-3 frames flash and the same picture comes back (camera flashes, a white
             frame): it is no boundary.
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by

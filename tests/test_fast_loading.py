@@ -13,7 +13,7 @@ from transformers import VideoMAEVideoProcessor
 from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from transformers.models.videomae.modeling_videomae import get_sinusoid_encoding_table
 
-from shot_model import ShotClassifier, ShotVideoMAEForShotClassification, fast_inference, loading, video_processor_for
+from shot_model import ModelLoadError, ShotClassifier, ShotVideoMAEForShotClassification, fast_inference, loading, video_processor_for
 from shot_model.fast_inference import SAVED_PROCESSOR_DEFAULTS, FastShotClassifier
 from shot_model.fast_loading import CONFIG_DEFAULTS, sinusoid_position_table
 from shot_model.models.shot_videomae.configuration_shot_videomae import CONFIG_FORMAT_VERSION, ShotVideoMAEConfig
@@ -164,3 +164,23 @@ def test_a_head_the_config_leaves_out_is_not_loaded_even_when_the_file_holds_it(
     assert fast.weights_fingerprint == ordinary.weights_fingerprint
     result = fast.classify([np.zeros((4, 32, 32, 3), np.uint8)])[0]
     assert result.movement == {} and result.scale.keys() == ordinary.classify([np.zeros((4, 32, 32, 3), np.uint8)])[0].scale.keys()
+
+
+@pytest.mark.parametrize("stream", ["camera_motion_stream", "appearance_stream"])
+def test_a_stream_the_config_turns_off_is_refused_or_left_out_as_transformers_does(stream, tmp_path):
+    """A file that holds a stream its config turns off: the weights fingerprint (which names the model in results)
+    must agree with the ordinary load, and weights that no longer fit must be refused at load, not on a first video."""
+    on = {"camera_motion_stream": True} if stream == "camera_motion_stream" else {"appearance_stream": "efficientnet-lite0"}
+    model = randomised(ShotVideoMAEForShotClassification(tiny_config(**on))).eval()
+    model.save_pretrained(tmp_path)
+    video_processor_for(model.config).save_pretrained(tmp_path)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps({**json.loads(config_path.read_text()), stream: False if stream == "camera_motion_stream" else None}))
+    if stream == "appearance_stream":  # the scale head reads the stream's 1280 features: without it, it cannot run
+        for fast in (True, False):
+            with pytest.raises(ModelLoadError, match="not fit"):
+                ShotClassifier.from_pretrained(tmp_path, device="cpu", fast=fast)
+        return
+    fast, ordinary = ShotClassifier.from_pretrained(tmp_path, device="cpu"), ShotClassifier.from_pretrained(tmp_path, device="cpu", fast=False)
+    assert fast._model is None and not fast.fast_model.measures_camera_motion
+    assert fast.weights_fingerprint == ordinary.weights_fingerprint

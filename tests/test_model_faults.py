@@ -92,6 +92,11 @@ INCONSISTENT = {
     "crop": (lambda folder: _edit_json(folder / "video_preprocessor_config.json", crop_size={"height": 48, "width": 48}), "crops to"),
     "frames": (lambda folder: _edit_json(folder / "config.json", num_frames=5), "multiple of tubelet_size"),
     "processor json": (lambda folder: (folder / "video_preprocessor_config.json").write_text("[1, 2]"), "video_preprocessor_config.json"),
+    # Weights of other widths than the config's: caught when the model is built or runs its first clip, at load.
+    "hidden size": (lambda folder: _edit_json(folder / "config.json", hidden_size=64, intermediate_size=128), "not fit"),
+    "frame differences": (lambda folder: _edit_json(folder / "config.json", frame_differences=True), "not fit"),
+    "appearance stream": (lambda folder: _edit_json(folder / "config.json", appearance_stream="efficientnet-lite0"), "not fit"),
+    "value type": (lambda folder: _edit_json(folder / "config.json", num_frames="4"), "must be a whole number|Could not load the model folder"),
 }
 
 

@@ -70,7 +70,7 @@ def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot:
         if shot["scale"] != MISSING_LABEL:
             by_video.setdefault(shot["video"], []).append(shot)
     clips, labels, owners = [], [], []
-    num_frames = classifier.config.num_frames
+    num_frames = classifier.num_frames
 
     def wanted(shot):
         return [i for clip in clip_frame_indices(int(shot["start"]), int(shot["end"]), num_frames, clips_per_shot) for i in clip]
@@ -108,7 +108,7 @@ def still_features(classifier: ShotClassifier, labels_csv: Path):
         rows = [row for row in csv.DictReader(handle) if row["scale"] in SCALE_LABELS]
     clips, labels, owners = [], [], []
     for row in rows:
-        clip = still_clip(SHARED / "stills" / row["image"], classifier.config.num_frames)
+        clip = still_clip(SHARED / "stills" / row["image"], classifier.num_frames)
         for mirrored in (False, True):
             clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
             labels.append(SCALE_LABELS.index(row["scale"]))
@@ -132,7 +132,7 @@ def crop_features(classifier: ShotClassifier, labels_csv: Path):
             frames = {index: frame.to_ndarray(format="bgr24") for index, frame in enumerate(container.decode(video=0)) if index in wanted}
         for row in source_rows:
             x, y, w, h = (int(row[key]) for key in ("x", "y", "w", "h"))
-            clip = image_clip(frames[int(row["frame"])][y : y + h, x : x + w], classifier.config.num_frames)
+            clip = image_clip(frames[int(row["frame"])][y : y + h, x : x + w], classifier.num_frames)
             for mirrored in (False, True):
                 clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
                 labels.append(SCALE_LABELS.index(row["scale"]))
@@ -185,7 +185,7 @@ def fit_head(model, features, labels, weights, weight_decay: float, steps: int =
 
 @torch.no_grad()
 def set_head(model, parameters: list[torch.Tensor]) -> None:
-    for parameter, value in zip(model.scale_head.classifier.parameters(), parameters):
+    for parameter, value in zip(model.scale_head.classifier.parameters(), parameters, strict=True):
         parameter.copy_(value)
 
 
@@ -276,6 +276,8 @@ def main(argv=None) -> None:
     for command in (features, fitting):
         command.add_argument("--model", default=str(REPO / "checkpoints" / "shot-videomae-starter"), help="the model whose scale head is refitted")
     args = parser.parse_args(argv)
+    if args.command == "fit" and not all(0.0 <= mix <= 1.0 for mix in args.mixes):
+        parser.error(f"--mixes must lie between 0 and 1, got {args.mixes}")
     extract(args) if args.command == "features" else fit(args)
 
 

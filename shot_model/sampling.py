@@ -9,9 +9,9 @@ import numpy as np
 
 from .video import Frame
 
-# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 163 frames; checked by the
-# tests): 192 frames of the 144-line analysis size are 21 MB at 16:9.
-KEEP_RECENT = 192
+# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 191 frames; checked by the
+# tests): 256 frames of the 144-line analysis size are 28 MB at 16:9.
+KEEP_RECENT = 256
 
 
 def clip_frame_indices(start: int, end: int, num_frames: int, clips: int = 1, edge_fraction: float = 0.05) -> list[list[int]]:

@@ -11,7 +11,7 @@ import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
 
 from .results import Shot, Transition
-from .transnet import Boundary, FlashTest, GradualCheck, TransNetDetector, TransNetSettings, small_rgb
+from .transnet import Boundary, FlashTest, GradualCheck, GradualSettings, TransNetDetector, TransNetSettings, small_rgb
 from .video import Frame, analysis_size, iter_frames, probe_video
 
 # name -> (PySceneDetect detector, the name of its sensitivity argument, our defaults for its other arguments).
@@ -53,6 +53,9 @@ class SplitSettings:
             most of them.
         flash_filter: drop a cut where 1-3 frames flash and the same picture comes back (camera flashes, a white
             frame): it is no boundary.
+        long_dissolves: the hybrid also looks for transitions of 2-3 s (documentary cross-dissolves), which the
+            change across 24 frames does not single out, by the change across 48 (`transnet.GradualSettings`); it
+            checks about a quarter more frames with the network (docs/benchmarks.md section 3e).
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
             default: content detectors already cut at the edges of a fade, and the two together leave black slivers.
         decode_short_side: frames are analysed with their short side scaled down to this many pixels.
@@ -63,6 +66,7 @@ class SplitSettings:
     min_shot_seconds: float = 0.15
     fades: bool = False
     flash_filter: bool = True
+    long_dissolves: bool = True
     decode_short_side: int = 144
 
     def __post_init__(self):
@@ -110,7 +114,7 @@ class ShotSplitter:
             if settings.fades:
                 self.detectors.append(ThresholdDetector(min_scene_len=self.min_shot_frames))
         if self.small_frames:
-            self.gradual = GradualCheck(self.flashes)
+            self.gradual = GradualCheck(self.flashes, GradualSettings() if settings.long_dissolves else GradualSettings(long_lag=0))
         self.flash_filter = settings.flash_filter
         self._held: list[Boundary] = []  # the hybrid's cuts and transitions, until no earlier transition can come
         self._gradual_spans: list[Boundary] = []  # transitions found: cuts inside them are theirs

@@ -214,7 +214,7 @@ class FlashTest:
     taken for a cut: frames before and after the candidate cut match, and every frame between differs from both.
     Keeps the last `HISTORY` frames at 48x27, which `frame` also lends to the other detectors."""
 
-    HISTORY = 160
+    HISTORY = 256  # at least GradualCheck.latency() (189 frames): its checks read frames that far back
 
     def __init__(self, settings: "TransNetSettings"):
         self.settings = settings
@@ -383,7 +383,13 @@ class GradualSettings:
     across its middle is much larger than across either shot; a pan or a dancer changes the picture about as fast
     all shot long. Or a fade: a near-uniform frame (grey-level deviation under `fade_std`) with a textured one `lag`
     frames away. Candidates `gap` frames apart or less form one stretch; the network sees it with `context` frames
-    either side, at most `max_window` frames in all.
+    either side, at most `max_window` frames in all (a long stretch: `long_context`, below).
+
+    The same test at a longer scale (`long_lag`, `long_offset`, `long_peak_ratio`; `long_lag` 0 turns it off) finds
+    dissolves of 2-3 s, whose middle changes no faster across 24 frames than 16 frames earlier, both inside the
+    blend. A stretch only that test found is shown to the network with `long_context` frames either side: with 8,
+    it saw little but the blend and found 1 of 4 two-second dissolves, with 24 all 4 (bench/splitting_accuracy.py
+    --long-dissolves --tuning).
     """
 
     lag: int = 12
@@ -395,6 +401,20 @@ class GradualSettings:
     context: int = 8
     gap: int = 12
     max_window: int = 80
+    long_lag: int = 24
+    long_offset: int = 32
+    long_context: int = 24
+    long_peak_ratio: float = 1.3
+
+    @property
+    def delay(self) -> int:
+        """Frames after frame t that its candidate tests need."""
+        return max(self.lag + self.offset, self.long_lag + self.long_offset if self.long_lag else 0)
+
+    @property
+    def widest_context(self) -> int:
+        """The most frames a check looks at before and after its stretch."""
+        return max(self.context, self.long_context if self.long_lag else 0)
 
 
 class GradualCheck:
@@ -418,6 +438,8 @@ class GradualCheck:
         self._step: dict[int, float] = {}  # frame -> difference from the frame before
         self._spread: dict[int, float] = {}  # frame -> grey-level standard deviation
         self._across: dict[int, float] = {}  # frame t -> difference between frames t - lag and t + lag
+        self._across_long: dict[int, float] = {}  # frame t -> difference between frames t - long_lag and t + long_lag
+        self._stretch_is_short = False  # the open stretch has candidates of the short test
         self._keep = 2 * self.latency(settings)  # frames of per-frame signals kept
         self._evaluated = -1  # newest frame judged candidate or not
         self._stretch: list[int] | None = None  # [first, last] candidate frames of the open stretch
@@ -428,13 +450,13 @@ class GradualCheck:
     def latency(cls, settings: GradualSettings = GradualSettings()) -> int:
         """The most frames between a transition's first frame and the frame whose arrival reports it."""
         s = settings
-        return (s.max_window - 2 * s.context) + s.context + s.gap + 1 + s.lag + s.offset + cls.BLANK_HOLD
+        return (s.max_window - 2 * s.context) + s.widest_context + s.gap + 1 + s.delay + cls.BLANK_HOLD
 
     @property
     def horizon(self) -> int:
         """No transition reported from now on starts before this frame."""
         start = self._stretch[0] if self._stretch is not None else self._evaluated + 1
-        start -= self.settings.context
+        start -= self.settings.widest_context
         return min(start, self._pending.first) if self._pending is not None else start
 
     def push(self, index: int, small: np.ndarray) -> list[Boundary]:
@@ -447,10 +469,14 @@ class GradualCheck:
         before = self.history.frame(index - 2 * lag)
         if before is not None:
             self._across[index - lag] = _difference(small, before)
+        long_lag = self.settings.long_lag
+        before = self.history.frame(index - 2 * long_lag) if long_lag else None
+        if before is not None:
+            self._across_long[index - long_lag] = _difference(small, before)
         stale = index - self._keep  # one frame a push leaves the window of everything still to be judged or joined
-        self._step.pop(stale, None), self._spread.pop(stale, None), self._across.pop(stale, None)
+        self._step.pop(stale, None), self._spread.pop(stale, None), self._across.pop(stale, None), self._across_long.pop(stale, None)
         found = []
-        while self._evaluated + 1 <= index - lag - self.settings.offset:
+        while self._evaluated + 1 <= index - self.settings.delay:
             found += self._judge(self._evaluated + 1)
         found = self._joined(found)
         if self._pending is not None and self._stretch is None and self._pending_can_go():
@@ -461,7 +487,7 @@ class GradualCheck:
     def _pending_can_go(self) -> bool:
         """No stretch that could still join the held transition: its context would not reach back to it, and the
         frames since are not a hold on black or white (held at most `BLANK_HOLD` frames)."""
-        reach = self._evaluated - self.settings.context
+        reach = self._evaluated - self.settings.widest_context
         last = self._pending.last
         if reach <= last + self.settings.gap:
             return False
@@ -509,13 +535,15 @@ class GradualCheck:
     def _judge(self, t: int) -> list[Boundary]:
         self._evaluated = t
         s, found = self.settings, []
-        if self._is_candidate(t):
+        short, long = self._is_candidate(t), self._is_long_candidate(t)
+        if short or long:
             if self._stretch is not None and t - self._stretch[1] <= s.gap and t - self._stretch[0] < s.max_window - 2 * s.context:
                 self._stretch[1] = t
+                self._stretch_is_short |= short
                 return []
             if self._stretch is not None:
                 found = self._check(*self._stretch)
-            self._stretch = [t, t]
+            self._stretch, self._stretch_is_short = [t, t], short
         elif self._stretch is not None and t - self._stretch[1] > s.gap:
             found = self._check(*self._stretch)
             self._stretch = None
@@ -526,17 +554,29 @@ class GradualCheck:
         spread = self._spread.get(t)
         if spread is not None and spread < s.fade_std and max(self._spread.get(t - s.lag, 0.0), self._spread.get(t + s.lag, 0.0)) > 2 * s.fade_std:
             return True
-        change = self._across.get(t)
+        return self._change_peaks(self._across, t, s.lag, s.offset, s.peak_ratio)
+
+    def _is_long_candidate(self, t: int) -> bool:
+        s = self.settings
+        return bool(s.long_lag) and self._change_peaks(self._across_long, t, s.long_lag, s.long_offset, s.long_peak_ratio)
+
+    def _change_peaks(self, across: dict[int, float], t: int, lag: int, offset: int, ratio: float) -> bool:
+        """The change across t (`lag` frames either way) is large, made of no single jump, and `ratio` times the
+        same change `offset` frames earlier and later."""
+        s = self.settings
+        change = across.get(t)
         if change is None or change <= s.min_change:
             return False
-        if max(self._step.get(i, 0.0) for i in range(t - s.lag + 1, t + s.lag + 1)) >= s.cut_share * change:
+        if max(self._step.get(i, 0.0) for i in range(t - lag + 1, t + lag + 1)) >= s.cut_share * change:
             return False
-        around = [self._across[i] for i in (t - s.offset, t + s.offset) if i in self._across]
-        return change > s.peak_ratio * max(around, default=0.0)
+        around = [across[i] for i in (t - offset, t + offset) if i in across]
+        return change > ratio * max(around, default=0.0)
 
     def _check(self, first: int, last: int) -> list[Boundary]:
         """TransNetV2 on the stretch with its context; the gradual transitions it finds there."""
-        start, end = max(0, first - self.settings.context), min(self._last, last + self.settings.context)
+        # A stretch only the long test found is a long transition: the network needs more of the shots either side.
+        context = self.settings.context if self._stretch_is_short else self.settings.long_context
+        start, end = max(0, first - context), min(self._last, last + context)
         frames = [self.history.frame(i) for i in range(start, end + 1)]
         if any(frame is None for frame in frames):  # cannot happen with FlashTest.HISTORY >= LATENCY; never guess
             return []

@@ -138,10 +138,12 @@ def test_the_default_keeps_rapid_cuts_finds_gradual_transitions_and_ignores_the_
 def test_every_detector_confirms_boundaries_within_the_latency_the_frame_buffer_keeps(ad_paced_video):
     from shot_model.sampling import ShotFrameBuffer
     from shot_model.shots import ShotSplitter
+    from shot_model.transnet import FlashTest, GradualCheck
     from shot_model.video import iter_frames
 
     path, _ = ad_paced_video
     assert ShotFrameBuffer().keep_recent >= ShotSplitter.LATENCY
+    assert FlashTest.HISTORY >= GradualCheck.latency()  # a check never finds its frames gone
     for detector in ("hybrid", "transnetv2", "adaptive"):
         splitter = ShotSplitter(SplitSettings(detector=detector), fps=25)
         lateness = []
@@ -165,3 +167,26 @@ def test_a_short_shot_after_a_late_boundary_keeps_all_its_frames_in_the_pipeline
         kept[finished.start_frame] = [f.index for f in buffer.pop_before(finished.end_frame)]
     first_rapid = truth["cuts"][0]
     assert kept[first_rapid] == list(range(first_rapid, truth["cuts"][1])), "the 6-frame shot keeps every frame"
+
+
+def test_the_default_finds_a_two_second_cross_dissolve_between_real_clips(train_media):
+    """Documentary dissolves last 2 s and more: the blend's middle changes no faster than its edges, so only the
+    long-scale candidate test sends it to the network (without it, the default found none of 10 such dissolves)."""
+    from shot_model.shots import ShotStream
+    from shot_model.video import Frame, iter_frames
+
+    def first_frames(name: str, count: int) -> list[np.ndarray]:
+        return [frame.bgr for _, frame in zip(range(count), iter_frames(train_media / name, (256, 144)))]
+
+    a, b = first_frames("moviepy__chaplin.mp4", 200), first_frames("sam2__bedroom.mp4", 200)
+    frames = dissolve(a, b, 50)  # frames 150-199 blend the two; 350 frames in all
+
+    def boundaries(settings: SplitSettings):
+        stream = ShotStream(settings, 25.0)
+        shots = [shot for index, pixels in enumerate(frames) for shot in stream.push(Frame(index=index, time=index / 25, bgr=pixels))]
+        return [shot.transition_out for shot in shots + stream.finish()[:-1]]
+
+    found = boundaries(SplitSettings())
+    assert len(found) == 1 and found[0].kind == "gradual", found
+    assert 145 <= found[0].first_frame and found[0].end_frame <= 205, "the transition's frames are the blend's"
+    assert boundaries(SplitSettings(long_dissolves=False)) == [], "the short-scale test alone does not see it"

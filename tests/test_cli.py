@@ -7,6 +7,7 @@ import sys
 from media_factory import cut_video
 
 from shot_model.cli import main
+from shot_model.shots import SplitSettings
 
 
 def test_analyze_writes_every_format_and_reports_failures(tmp_path, tiny_model_dir, capsys):
@@ -82,3 +83,13 @@ def test_analyze_can_cut_every_shot_into_its_own_clip(tmp_path, tiny_model_dir):
     clips = sorted((tmp_path / "o" / "v-shots").glob("*.mp4"))
     assert [clip.name for clip in clips] == ["v-shot-0000.mp4", "v-shot-0001.mp4"]
     assert [probe_video(clip).num_frames for clip in clips] == [30, 45]
+
+
+def test_split_options_reach_the_settings_the_library_takes():
+    from shot_model.cli import build_parser
+    from shot_model.cli.options import analysis_settings
+
+    default = analysis_settings(build_parser().parse_args(["analyze", "clip.mp4"])).split
+    assert default == SplitSettings() and default.long_dissolves
+    chosen = analysis_settings(build_parser().parse_args(["analyze", "clip.mp4", "--no-long-dissolves", "--min-shot-seconds", "0.3"])).split
+    assert not chosen.long_dissolves and chosen.min_shot_seconds == 0.3

@@ -24,6 +24,10 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-shot-seconds", type=float, default=defaults.min_shot_seconds, help="least time between cuts (default: %(default)s)"
     )
     parser.add_argument("--fades", action="store_true", help="also cut in the middle of fades through black")
+    parser.add_argument(
+        "--no-long-dissolves", dest="long_dissolves", action="store_false",
+        help="hybrid: skip the search for 2-3 s cross-dissolves (about 4%% faster end to end on ad-paced 720p; misses most of them)",
+    )
 
 
 def analysis_settings(args: argparse.Namespace):
@@ -35,6 +39,7 @@ def analysis_settings(args: argparse.Namespace):
         threshold=getattr(args, "threshold", None),
         min_shot_seconds=getattr(args, "min_shot_seconds", SplitSettings.min_shot_seconds),
         fades=getattr(args, "fades", False),
+        long_dissolves=getattr(args, "long_dissolves", SplitSettings.long_dissolves),
     )
     return AnalysisSettings(split=split, clips_per_shot=args.clips_per_shot, batch_size=args.batch_size)
 

@@ -189,28 +189,35 @@ LONG_DISSOLVE_CANDIDATES = {
 }
 
 
-def dissolved_pair(first: str, second: str, length: int, shot_frames: int = 150) -> list[np.ndarray]:
-    """`shot_frames` of one clip, a linear cross-dissolve of `length` frames, `shot_frames` of the other, at the
-    pipeline's analysis size; a clip too short plays on backwards (a motion reversal, no cut)."""
+SHOT_FRAMES = 150  # of each clip around a long dissolve
+
+
+def clip_start(name: str, count: int) -> list[np.ndarray]:
+    """The first `count` frames of a train clip at 256x144 (both clips of a pair must share a size: a 16:9 video's
+    analysis frames); a clip too short plays on backwards (a motion reversal, no cut)."""
     from shot_model.video import iter_frames
 
-    def frames(name: str) -> list[np.ndarray]:
-        out = [frame.bgr for _, frame in zip(range(shot_frames + length), iter_frames(REPO.parent / "shared" / "media" / "train" / name, (256, 144)))]
-        while len(out) < shot_frames + length:
-            out += out[::-1][: shot_frames + length - len(out)]
-        return out
+    frames = [frame.bgr for _, frame in zip(range(count), iter_frames(REPO.parent / "shared" / "media" / "train" / name, (256, 144)))]
+    while len(frames) < count:
+        frames += frames[::-1][: count - len(frames)]
+    return frames
 
-    a, b = frames(first), frames(second)
-    blend = [cv2.addWeighted(a[shot_frames + k], 1 - (k + 1) / (length + 1), b[k], (k + 1) / (length + 1), 0) for k in range(length)]
-    return a[:shot_frames] + blend + b[length : length + shot_frames]
+
+def dissolved(a: list[np.ndarray], b: list[np.ndarray], length: int) -> list:
+    """`SHOT_FRAMES` of `a`, a linear cross-dissolve of `length` frames into `b`, then `SHOT_FRAMES` of `b`, as Frames."""
+    from shot_model.video import Frame
+
+    blend = [cv2.addWeighted(a[SHOT_FRAMES + k], 1 - (k + 1) / (length + 1), b[k], (k + 1) / (length + 1), 0) for k in range(length)]
+    pixels = a[:SHOT_FRAMES] + blend + b[length : length + SHOT_FRAMES]
+    return [Frame(index=index, time=index / 25.0, bgr=frame) for index, frame in enumerate(pixels)]
 
 
 def long_dissolve_table(role: str) -> None:
-    from shot_model.shots import ShotStream
-    from shot_model.video import Frame
+    from shot_model.shots import split_frames
 
     pairs = LONG_DISSOLVE_PAIRS[role]
-    videos = {(pair, length): dissolved_pair(*pair, length) for pair in pairs for length in LONG_DISSOLVE_FRAMES}
+    starts = {name: clip_start(name, SHOT_FRAMES + max(LONG_DISSOLVE_FRAMES)) for pair in pairs for name in pair}  # one decode a clip
+    videos = {(pair, length): dissolved(starts[pair[0]], starts[pair[1]], length) for pair in pairs for length in LONG_DISSOLVE_FRAMES}
     print(f"{len(pairs)} {role} pairs, a dissolve of {', '.join(map(str, LONG_DISSOLVE_FRAMES))} frames each (25 fps): found / boundaries elsewhere")
     print(f"{'detector':<50} " + " ".join(f"{f'{length} frames':>14}" for length in LONG_DISSOLVE_FRAMES))
     for name, settings in LONG_DISSOLVE_CANDIDATES.items():
@@ -218,11 +225,8 @@ def long_dissolve_table(role: str) -> None:
         for length in LONG_DISSOLVE_FRAMES:
             found = elsewhere = 0
             for pair in pairs:
-                stream, cuts = ShotStream(settings, 25.0), []
-                for index, pixels in enumerate(videos[pair, length]):
-                    cuts += [shot.end_frame for shot in stream.push(Frame(index=index, time=index / 25.0, bgr=pixels))]
-                cuts += [shot.end_frame for shot in stream.finish()[:-1]]
-                inside = [cut for cut in cuts if 150 - 2 <= cut <= 150 + length + 2]
+                cuts = [shot.start_frame for shot in split_frames(videos[pair, length], settings, 25.0)[1:]]
+                inside = [cut for cut in cuts if SHOT_FRAMES - 2 <= cut <= SHOT_FRAMES + length + 2]
                 found += bool(inside)
                 elsewhere += len(cuts) - min(1, len(inside))
             cells.append(f"{found} of {len(pairs)} / {elsewhere}")

@@ -5,6 +5,7 @@ into shots; `detect_shots` is the one-call version for a file.
 """
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,9 +269,15 @@ def detect_shots(path: str | os.PathLike, settings: SplitSettings = SplitSetting
         VideoError: the file is not a readable video.
     """
     info = probe_video(path)
-    stream = ShotStream(settings, info.fps)
+    return split_frames(iter_frames(path, analysis_size(info, settings.decode_short_side)), settings, info.fps)
+
+
+def split_frames(frames: Iterable[Frame], settings: SplitSettings, fps: float) -> list[Shot]:
+    """Shots of decoded frames (in order, at the analysis size), as `detect_shots` finds them in a file: for frames
+    made in memory, such as the benchmarks' generated transitions."""
+    stream = ShotStream(settings, fps)
     shots = []
-    for frame in iter_frames(path, analysis_size(info, settings.decode_short_side)):
+    for frame in frames:
         shots += stream.push(frame)
     return shots + stream.finish()
 

@@ -172,7 +172,7 @@ def test_a_short_shot_after_a_late_boundary_keeps_all_its_frames_in_the_pipeline
 def test_the_default_finds_a_two_second_cross_dissolve_between_real_clips(train_media):
     """Documentary dissolves last 2 s and more: the blend's middle changes no faster than its edges, so only the
     long-scale candidate test sends it to the network (without it, the default found none of 10 such dissolves)."""
-    from shot_model.shots import ShotStream
+    from shot_model.shots import split_frames
     from shot_model.video import Frame, iter_frames
 
     def first_frames(name: str, count: int) -> list[np.ndarray]:
@@ -182,9 +182,8 @@ def test_the_default_finds_a_two_second_cross_dissolve_between_real_clips(train_
     frames = dissolve(a, b, 50)  # frames 150-199 blend the two; 350 frames in all
 
     def boundaries(settings: SplitSettings):
-        stream = ShotStream(settings, 25.0)
-        shots = [shot for index, pixels in enumerate(frames) for shot in stream.push(Frame(index=index, time=index / 25, bgr=pixels))]
-        return [shot.transition_out for shot in shots + stream.finish()[:-1]]
+        shots = split_frames([Frame(index=index, time=index / 25, bgr=pixels) for index, pixels in enumerate(frames)], settings, 25.0)
+        return [shot.transition_in for shot in shots[1:]]
 
     found = boundaries(SplitSettings())
     assert len(found) == 1 and found[0].kind == "gradual", found

@@ -63,7 +63,7 @@ def appearance_features(classifier: ShotClassifier, clips: list[np.ndarray]) -> 
     return np.concatenate(features)
 
 
-def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool):
+def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool, embed=None):
     """Features of each shot's clips (and their mirror images when `flips`), with the shot's scale and its index."""
     by_video: dict[str, list[dict]] = {}
     for shot in shots:
@@ -83,7 +83,7 @@ def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot:
                     clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
                     labels.append(shot["scale"])
                     owners.append(f"{Path(video).name}:{int(shot['start'])}")
-    return appearance_features(classifier, clips), np.array(labels), np.array(owners)
+    return (embed or appearance_features)(classifier, clips), np.array(labels), np.array(owners)
 
 
 def still_clip(path: Path, num_frames: int) -> np.ndarray:
@@ -102,7 +102,7 @@ def image_clip(image: np.ndarray, num_frames: int) -> np.ndarray:
     return np.repeat(image[None], num_frames, axis=0)
 
 
-def still_features(classifier: ShotClassifier, labels_csv: Path):
+def still_features(classifier: ShotClassifier, labels_csv: Path, embed=None):
     """Features of every labelled still and its mirror image, with the label and the still's source."""
     with open(labels_csv, newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row["scale"] in SCALE_LABELS]
@@ -113,10 +113,10 @@ def still_features(classifier: ShotClassifier, labels_csv: Path):
             clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
             labels.append(SCALE_LABELS.index(row["scale"]))
             owners.append(row["image"])
-    return appearance_features(classifier, clips), np.array(labels), np.array(owners)
+    return (embed or appearance_features)(classifier, clips), np.array(labels), np.array(owners)
 
 
-def crop_features(classifier: ShotClassifier, labels_csv: Path):
+def crop_features(classifier: ShotClassifier, labels_csv: Path, embed=None):
     """Features of every agreed crop window (a tight virtual framing of a real train frame) and its mirror image."""
     import av
 
@@ -137,7 +137,7 @@ def crop_features(classifier: ShotClassifier, labels_csv: Path):
                 clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
                 labels.append(SCALE_LABELS.index(row["scale"]))
                 owners.append(f"{source}:{row['frame']}:{x},{y},{w},{h}")
-    return appearance_features(classifier, clips), np.array(labels), np.array(owners)
+    return (embed or appearance_features)(classifier, clips), np.array(labels), np.array(owners)
 
 
 def extract(args) -> None:
@@ -163,11 +163,16 @@ def load(folder: Path, name: str):
     return torch.from_numpy(data["features"]).float(), torch.from_numpy(data["labels"]).long(), data["owners"]
 
 
-def fit_head(model, features, labels, weights, weight_decay: float, steps: int = 300) -> None:
+def class_balanced(labels: torch.Tensor, source_weights: torch.Tensor) -> torch.Tensor:
+    """Each example's weight: its source's, scaled so that every class weighs the same in all."""
+    counts = torch.bincount(labels, weights=source_weights, minlength=len(SCALE_LABELS)).clamp(min=1e-6)
+    return source_weights * (counts.sum() / (len(SCALE_LABELS) * counts))[labels]
+
+
+def fit_head(model, features, labels, weights, weight_decay: float, start: list[torch.Tensor], steps: int = 300) -> None:
     """Full-batch L-BFGS on the scale head's linear layer: class- and source-weighted cross-entropy plus an L2 pull
-    towards the head it started from (what the synthetic data taught stays unless real framing says otherwise)."""
+    towards `start`, the head it started from (what the synthetic data taught stays unless real framing says otherwise)."""
     head = model.scale_head.classifier
-    start = [p.detach().clone() for p in head.parameters()]
     with torch.no_grad():
         normalised = model.appearance_norm.eval()(features)
     optimizer = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
@@ -222,10 +227,8 @@ def fit(args) -> None:
         features = torch.cat([part[0] for part in parts])
         labels = torch.cat([part[1] for part in parts])
         source = torch.cat([torch.full((len(part[1]),), part[2]) for part in parts])
-        counts = torch.bincount(labels, weights=source, minlength=len(SCALE_LABELS)).clamp(min=1e-6)
-        weights = source * (counts.sum() / (len(SCALE_LABELS) * counts))[labels]
         start = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
-        fit_head(model, features, labels, weights, weight_decay)
+        fit_head(model, features, labels, class_balanced(labels, source), weight_decay, start)
         fitted = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
         for mix in args.mixes:
             head = [mix * new + (1 - mix) * old for old, new in zip(start, fitted)]

@@ -45,14 +45,16 @@ def whole_frame_features(classifier: ShotClassifier, clips: list[np.ndarray]) ->
 def extract(out: Path) -> None:
     """The same shots, stills and crops as `scale_head features`, through `whole_frame_features`."""
     classifier = ShotClassifier.from_pretrained()
-    scale_head.appearance_features = whole_frame_features  # the one step that differs; the sampling is scale_head's
     out.mkdir(parents=True, exist_ok=True)
-    for role, shots in scale_head.shot_sets().items():
-        train = role == "train"
-        kept = scale_head.shot_features(classifier, shots, scale_head.TRAIN_CLIPS_PER_SHOT if train else 1, flips=train)
-        np.savez(out / f"shots_{role}.npz", **dict(zip(("features", "labels", "owners"), kept)))
-    np.savez(out / "stills.npz", **dict(zip(("features", "labels", "owners"), scale_head.still_features(classifier, scale_head.REPO / "data" / "stills_labels.csv"))))
-    np.savez(out / "crops.npz", **dict(zip(("features", "labels", "owners"), scale_head.crop_features(classifier, scale_head.REPO / "data" / "crop_labels.csv"))))
+    sets = {
+        f"shots_{role}": scale_head.shot_features(classifier, shots, scale_head.TRAIN_CLIPS_PER_SHOT if role == "train" else 1,
+                                                  flips=role == "train", embed=whole_frame_features)
+        for role, shots in scale_head.shot_sets().items()
+    }  # fmt: skip
+    sets["stills"] = scale_head.still_features(classifier, scale_head.REPO / "data" / "stills_labels.csv", embed=whole_frame_features)
+    sets["crops"] = scale_head.crop_features(classifier, scale_head.REPO / "data" / "crop_labels.csv", embed=whole_frame_features)
+    for name, (features, labels, owners) in sets.items():
+        np.savez(out / f"{name}.npz", features=features, labels=labels, owners=owners)
     print(f"saved {out}")
 
 
@@ -83,8 +85,7 @@ def compare(folder: Path) -> None:
         held[name] = (features[out], labels[out])
     features, labels = torch.cat([part[0] for part in fitting]), torch.cat([part[1] for part in fitting])
     source = torch.cat([torch.full((len(part[1]),), 1.0 if index == 0 else PICTURE_WEIGHT) for index, part in enumerate(fitting)])
-    counts = torch.bincount(labels, weights=source, minlength=len(SCALE_LABELS)).clamp(min=1e-6)
-    weights = source * (counts.sum() / (len(SCALE_LABELS) * counts))[labels]
+    weights = scale_head.class_balanced(labels, source)
     mean, std = features.mean(0), features.std(0) + 1e-6
     results = []
     for decay in DECAYS:

@@ -1,0 +1,153 @@
+"""Crop-window sheets: tight framings of real train frames, for labelling shot scale where the footage has few close-ups.
+
+    python -m tools.labelling.crop_sheets windows ../shared/media/train/sam2__04_coffee.mp4 ... --out cache/crop-sheets
+    python -m tools.labelling.crop_sheets merge cache/crop-sheets/windows.csv answers_a.csv answers_b.csv --out data/crop_labels.csv
+
+`windows` picks frames spread over each video and, on each, windows of the frame's aspect ratio, 12-45% of its
+height, centred where the frame has detail (hands, objects and faces have texture; walls and sky do not), and writes
+`windows.csv` and sheets of 16 numbered windows. Two people label every window independently by
+`../shared/LABELING.md` into a CSV `id,scale,subject,confidence` (`none` where the window holds nothing to judge
+framing by). `merge` appends the windows to the crop labels, `scale` set only where both gave the same class.
+"""
+
+import argparse
+import csv
+import io
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from shot_model.output.files import write_atomically
+
+from .sheets import stack, tile, write_png
+
+HEIGHT_SHARES = (0.12, 0.45)
+WINDOWS_PER_SHEET = 16
+SHEET_TILE_HEIGHT = 200
+WINDOW_FIELDS = ("id", "source", "frame", "x", "y", "w", "h")
+LABEL_FIELDS = ("source", "frame", "x", "y", "w", "h", "labeller_a", "labeller_b", "subject_a", "subject_b", "confidence_a", "confidence_b", "scale")
+SCALES = ("ECS", "CS", "MS", "FS", "LS")
+
+
+def spread_frames(path: Path, count: int) -> dict[int, np.ndarray]:
+    """`count` frames evenly spread over the video, BGR at full size, by index."""
+    with av.open(str(path)) as container:
+        frames = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
+    if not frames:
+        raise SystemExit(f"{path}: no frames decode")
+    wanted = sorted({round((k + 0.5) * len(frames) / count) for k in range(count)} & set(range(len(frames))))
+    return {index: frames[index] for index in wanted}
+
+
+def detail_map(frame: np.ndarray) -> np.ndarray:
+    """Where the frame has texture: blurred gradient magnitude, as sampling weights over pixels."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    magnitude = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    smooth = cv2.GaussianBlur(magnitude, (0, 0), sigmaX=max(2.0, frame.shape[0] / 40))
+    return smooth / smooth.sum()
+
+
+def random_windows(frame: np.ndarray, count: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    """`count` windows (x, y, w, h) of the frame's aspect, inside it, centred on detail."""
+    rows, columns = frame.shape[:2]
+    weights = detail_map(frame).ravel()
+    windows = []
+    for centre in rng.choice(weights.size, size=count, p=weights):
+        h = round(rows * rng.uniform(*HEIGHT_SHARES))
+        w = round(h * columns / rows)
+        cy, cx = divmod(int(centre), columns)
+        x = int(np.clip(cx - w // 2, 0, columns - w))
+        y = int(np.clip(cy - h // 2, 0, rows - h))
+        windows.append((x, y, w, h))
+    return windows
+
+
+def write_windows(videos: list[Path], out: Path, frames_per_video: int, windows_per_frame: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, tiles = [], []
+    for video in videos:
+        for index, frame in spread_frames(video, frames_per_video).items():
+            for x, y, w, h in random_windows(frame, windows_per_frame, rng):
+                window_id = f"w{len(rows):04d}"
+                rows.append({"id": window_id, "source": video.name, "frame": index, "x": x, "y": y, "w": w, "h": h})
+                tiles.append(tile(frame[y : y + h, x : x + w], SHEET_TILE_HEIGHT, window_id))
+    # Shuffled across videos, so a sheet's neighbours do not pull a label towards one source's.
+    order = rng.permutation(len(rows))
+    rows, tiles = [rows[i] for i in order], [tiles[i] for i in order]
+    for start in range(0, len(tiles), WINDOWS_PER_SHEET):
+        sheet = tiles[start : start + WINDOWS_PER_SHEET]
+        write_png(out / f"sheet_{start // WINDOWS_PER_SHEET:03d}.png", stack([sheet[k : k + 4] for k in range(0, len(sheet), 4)]))
+    write_csv(out / "windows.csv", WINDOW_FIELDS, rows)
+    print(f"{len(rows)} windows of {len(videos)} videos on {-(-len(rows) // WINDOWS_PER_SHEET)} sheets in {out}")
+
+
+def write_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomically(path, text.getvalue().encode())
+
+
+def read_answers(path: Path, window_ids: set[str]) -> dict[str, dict]:
+    """One labeller's answers by window id; every window must be answered with a known class or `none`."""
+    with open(path, newline="") as handle:
+        answers = {row["id"].strip(): row for row in csv.DictReader(handle)}
+    missing = sorted(window_ids - answers.keys())
+    if missing:
+        raise SystemExit(f"{path}: no answer for {len(missing)} windows ({', '.join(missing[:5])} ...)")
+    unknown = {row["scale"] for row in answers.values()} - {*SCALES, "none"}
+    if unknown:
+        raise SystemExit(f"{path}: unknown scale answers {sorted(unknown)}; use {', '.join(SCALES)} or none")
+    return answers
+
+
+def merge(windows_csv: Path, answers_a: Path, answers_b: Path, out: Path) -> None:
+    """Append the windows with both answers to `out`; `scale` only where both labellers gave the same class."""
+    with open(windows_csv, newline="") as handle:
+        windows = list(csv.DictReader(handle))
+    ids = {window["id"] for window in windows}
+    a, b = read_answers(answers_a, ids), read_answers(answers_b, ids)
+    with open(out, newline="") as handle:
+        existing = list(csv.DictReader(handle))
+    added = []
+    for window in windows:
+        first, second = a[window["id"]], b[window["id"]]
+        agreed = first["scale"] if first["scale"] == second["scale"] and first["scale"] in SCALES else ""
+        added.append({**{key: window[key] for key in ("source", "frame", "x", "y", "w", "h")},
+                      "labeller_a": first["scale"], "labeller_b": second["scale"], "subject_a": first["subject"],
+                      "subject_b": second["subject"], "confidence_a": first["confidence"],
+                      "confidence_b": second["confidence"], "scale": agreed})  # fmt: skip
+    write_csv(out, LABEL_FIELDS, existing + added)
+    same = sum(row["labeller_a"] == row["labeller_b"] for row in added)
+    classed = [row for row in added if row["labeller_a"] in SCALES and row["labeller_b"] in SCALES]
+    print(f"{len(added)} windows appended to {out}: labellers agree on {same} ({same / len(added):.0%}); "
+          f"of the {len(classed)} both gave a class, on {sum(row['scale'] != '' for row in classed)}")  # fmt: skip
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    windows = commands.add_parser("windows", help="pick crop windows and write their sheets")
+    windows.add_argument("videos", type=Path, nargs="+")
+    windows.add_argument("--out", type=Path, required=True)
+    windows.add_argument("--frames", type=int, default=6, help="frames per video")
+    windows.add_argument("--windows", type=int, default=4, help="windows per frame")
+    windows.add_argument("--seed", type=int, default=0)
+    merging = commands.add_parser("merge", help="append two labellers' answers to the crop labels")
+    merging.add_argument("windows_csv", type=Path)
+    merging.add_argument("answers_a", type=Path)
+    merging.add_argument("answers_b", type=Path)
+    merging.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "data" / "crop_labels.csv")
+    args = parser.parse_args(argv)
+    if args.command == "windows":
+        write_windows(args.videos, args.out, args.frames, args.windows, args.seed)
+    else:
+        merge(args.windows_csv, args.answers_a, args.answers_b, args.out)
+
+
+if __name__ == "__main__":
+    main()

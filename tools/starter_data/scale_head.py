@@ -27,6 +27,7 @@ from shot_model.data.shot_table import MISSING_LABEL, read_shot_csv
 from shot_model.evaluation.metrics import head_metrics
 from shot_model.evaluation.scorer import frames_of_shots
 from shot_model.models.shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
+from shot_model.models.shot_videomae.person_gate import person_gated_scale_logits
 from shot_model.sampling import clip_frame_indices, rgb_clip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +62,25 @@ def appearance_features(classifier: ShotClassifier, clips: list[np.ndarray]) -> 
         pixel_values = classifier.video_processor(clips[start : start + 16], return_tensors="pt")["pixel_values"].to(classifier.device)
         features.append(classifier.model.appearance_of(pixel_values).float().cpu().numpy())
     return np.concatenate(features)
+
+
+def shrunk(short_side: int):
+    """An `embed` function that first shrinks each clip's frames (area averaging) to `short_side`, as small footage
+    reaches the model: the 160x90 clip of the dev set is a fraction of the 144-pixel analysis size."""
+
+    def embed(classifier: ShotClassifier, clips: list[np.ndarray]) -> np.ndarray:
+        batches = [[shrink_clip(clip, short_side) for clip in clips[start : start + 16]] for start in range(0, len(clips), 16)]
+        return np.concatenate([appearance_features(classifier, batch) for batch in batches])
+
+    return embed
+
+
+def shrink_clip(clip: np.ndarray, short_side: int) -> np.ndarray:
+    scale = short_side / min(clip.shape[1:3])
+    if scale >= 1:
+        return clip
+    size = (max(2, round(clip.shape[2] * scale / 2) * 2), max(2, round(clip.shape[1] * scale / 2) * 2))
+    return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in clip])
 
 
 def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool, embed=None):
@@ -143,17 +163,18 @@ def crop_features(classifier: ShotClassifier, labels_csv: Path, embed=None):
 def extract(args) -> None:
     classifier = ShotClassifier.from_pretrained(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
+    embed = shrunk(args.short_side) if args.short_side else None
     for role, shots in shot_sets().items() if args.only in (None, "shots") else ():
         train = role == "train"
-        features, labels, owners = shot_features(classifier, shots, TRAIN_CLIPS_PER_SHOT if train else 1, flips=train)
+        features, labels, owners = shot_features(classifier, shots, TRAIN_CLIPS_PER_SHOT if train else 1, flips=train, embed=embed)
         np.savez(args.out / f"shots_{role}.npz", features=features, labels=labels, owners=owners)
         print(f"{role}: {len(features)} clips of {len(set(owners))} shots", flush=True)
     if args.only in (None, "stills"):
-        features, labels, owners = still_features(classifier, args.stills_labels)
+        features, labels, owners = still_features(classifier, args.stills_labels, embed=embed)
         np.savez(args.out / "stills.npz", features=features, labels=labels, owners=owners)
         print(f"stills: {len(features)} (with mirror images)", flush=True)
     if args.only in (None, "crops"):
-        features, labels, owners = crop_features(classifier, args.crop_labels)
+        features, labels, owners = crop_features(classifier, args.crop_labels, embed=embed)
         np.savez(args.out / "crops.npz", features=features, labels=labels, owners=owners)
         print(f"crops: {len(features)} (with mirror images)", flush=True)
 
@@ -189,15 +210,19 @@ def fit_head(model, features, labels, weights, weight_decay: float, start: list[
 
 
 @torch.no_grad()
-def set_head(model, parameters: list[torch.Tensor]) -> None:
-    for parameter, value in zip(model.scale_head.classifier.parameters(), parameters, strict=True):
+def set_head(model, parameters: list[torch.Tensor], layer: str = "scale_head.classifier") -> None:
+    for parameter, value in zip(model.get_submodule(layer).parameters(), parameters, strict=True):
         parameter.copy_(value)
 
 
 @torch.no_grad()
 def shot_answers(model, features) -> np.ndarray:
-    probabilities = model.scale_head(model.appearance_norm.eval()(features)).softmax(-1)
-    return probabilities.argmax(-1).numpy()
+    """The scale class the model gives each clip's appearance features (the gate too, when it has one)."""
+    normalised = model.appearance_norm.eval()(features)
+    logits = model.scale_head(normalised)
+    if model.config.scale_person_gate:
+        logits = person_gated_scale_logits(logits, model.other_scale_head(normalised), model.person_gate(normalised))
+    return logits.argmax(-1).numpy()
 
 
 def held_out(owners: np.ndarray, share: float = 0.2) -> np.ndarray:
@@ -243,18 +268,119 @@ def fit(args) -> None:
                   f"{shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures {held['accuracy']:.3f} / {held['macro_f1']:.3f}",
                   flush=True)
     score, (still_weight, crop_weight, weight_decay, mix), head = max(results, key=lambda result: result[0])
-    best = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
-    set_head(best, head)
     print(f"chosen by validation: stills x{still_weight}, crops x{crop_weight}, decay {weight_decay}, mix {mix}")
+    record = {"still_weight": still_weight, "crop_weight": crop_weight, "weight_decay": weight_decay, "mix": mix,
+              "validation_shots_accuracy_macro_f1": score[1:3], "held_out_pictures_macro_f1": score[3]}
+    if args.person_gate:
+        best = ShotVideoMAEForShotClassification.from_pretrained(args.model, scale_person_gate=True).eval()
+        set_head(best, head, "other_scale_head.classifier")
+        record["gate_weight_decay"], record["gate_held_out_accuracy"] = fit_person_gate(best, args.features)
+        shots = head_metrics(val[1].numpy(), shot_answers(best, val[0]), list(SCALE_LABELS))
+        held = head_metrics(held_labels.numpy(), shot_answers(best, held_features), list(SCALE_LABELS))
+        print(f"gated: the starting head for people, the fitted one for anything else; validation shots "
+              f"{shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures {held['accuracy']:.3f} / {held['macro_f1']:.3f}")
+        record["gated_validation_shots_accuracy_macro_f1"] = (shots["accuracy"], shots["macro_f1"])
+    else:
+        best = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
+        set_head(best, head)
     best.config.eval_results = {
         name: figures for name, figures in (best.config.eval_results or {}).items() if not name.startswith("dev set")
     }  # the dev rows were the old head's; publishing writes the new ones
     best.save_pretrained(args.out)
     ShotClassifier.from_pretrained(args.model).video_processor.save_pretrained(args.out)
-    record = {"still_weight": still_weight, "crop_weight": crop_weight, "weight_decay": weight_decay, "mix": mix,
-              "validation_shots_accuracy_macro_f1": score[1:3], "held_out_pictures_macro_f1": score[3]}
     (args.out / "scale_head_fit.json").write_text(json.dumps(record, indent=2))
     print(f"saved {args.out}")
+
+
+def subject_of(owners: np.ndarray) -> dict[str, str]:
+    """The labelled subject (person, object, scene, ...) of each still or crop window among `owners`; a crop window
+    whose two labellers named different subjects has none."""
+    subjects = {}
+    with open(REPO / "data" / "stills_labels.csv", newline="") as handle:
+        subjects.update({row["image"]: row["subject"] for row in csv.DictReader(handle)})
+    with open(REPO / "data" / "crop_labels.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["subject_a"] == row["subject_b"]:
+                subjects[f"{row['source']}:{row['frame']}:{row['x']},{row['y']},{row['w']},{row['h']}"] = row["subject_a"]
+    return {name: subjects[name] for name in set(owners) if name in subjects}
+
+
+def person_targets(owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each still or crop window's subject is a person (1.0) or not (0.0), and which are known."""
+    subjects = subject_of(owners)
+    known = np.array([name in subjects for name in owners])
+    return np.array([subjects.get(name) == "person" for name in owners], dtype=np.float32), known
+
+
+def fit_person_gate(model, features_folder: Path, decays=(1e-3, 1e-2, 1e-1)) -> tuple[float, float]:
+    """Fit the gate (is the subject a person?) on the stills' and crop windows' subjects, class-balanced logistic
+    regression on the normalised appearance features; the L2 strength chosen on the held-out fifth.
+    Returns the chosen strength and its held-out accuracy."""
+    parts = {True: ([], []), False: ([], [])}
+    for name in ("stills", "crops"):
+        features, _, owners = load(features_folder, name)
+        targets, known = person_targets(owners)
+        held = held_out(owners)
+        for is_held in (True, False):
+            keep = torch.from_numpy(known & (held == is_held))
+            parts[is_held][0].append(features[keep]), parts[is_held][1].append(torch.from_numpy(targets)[keep])
+    with torch.no_grad():
+        (train_x, held_x) = (model.appearance_norm.eval()(torch.cat(parts[is_held][0])) for is_held in (False, True))
+    train_y, held_y = torch.cat(parts[False][1]), torch.cat(parts[True][1])
+    weights = torch.where(train_y > 0, 0.5 / train_y.mean(), 0.5 / (1 - train_y.mean()))
+    gate = model.person_gate
+    results = []
+    for decay in decays:
+        with torch.no_grad():
+            gate.weight.zero_(), gate.bias.zero_()
+        optimizer = torch.optim.LBFGS(gate.parameters(), max_iter=300, line_search_fn="strong_wolfe")
+
+        def closure(decay=decay):
+            optimizer.zero_grad()
+            losses = torch.nn.functional.binary_cross_entropy_with_logits(gate(train_x).squeeze(-1), train_y, reduction="none")
+            loss = (losses * weights).mean() + decay * (gate.weight**2).sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        with torch.no_grad():
+            accuracy = ((gate(held_x).squeeze(-1) > 0).float() == held_y).float().mean().item()
+        print(f"person gate L2 {decay:<6} held-out accuracy {accuracy:.3f} ({len(held_y)} pictures, {held_y.mean():.0%} people)")
+        results.append((accuracy, decay, [p.detach().clone() for p in gate.parameters()]))
+    accuracy, decay, parameters = max(results, key=lambda result: result[0])
+    with torch.no_grad():
+        for parameter, value in zip(gate.parameters(), parameters, strict=True):
+            parameter.copy_(value)
+    return decay, accuracy
+
+
+def subject_group(subject: str | None) -> str:
+    """People, scenes, and everything else (objects, hands at work, animals, vehicles): LABELING.md frames each its own way."""
+    return subject if subject in ("person", "scene") else "other"
+
+
+def score(args) -> None:
+    """Each model's scale answers on the validation shots and the held-out stills and crop windows, the pictures also
+    by subject group; the dev set only with --dev (it is for the report, never for choosing)."""
+    from shot_model.models.shot_videomae import ShotVideoMAEForShotClassification
+
+    sets = {"validation shots": load(args.features, "shots_val")[:2]}
+    if args.dev:
+        sets["dev set"] = load(args.features, "shots_dev")[:2]
+    for name in ("stills", "crops"):
+        features, labels, owners = load(args.features, name)
+        held = held_out(owners)
+        subjects = subject_of(owners)
+        groups = np.array([subject_group(subjects.get(owner)) for owner in owners])
+        sets[f"held-out {name}"] = (features[torch.from_numpy(held)], labels[torch.from_numpy(held)])
+        for group in ("person", "other", "scene"):
+            keep = torch.from_numpy(held & (groups == group))
+            sets[f"held-out {name}: {group}"] = (features[keep], labels[keep])
+    for folder in args.models:
+        model = ShotVideoMAEForShotClassification.from_pretrained(folder).eval()
+        for name, (features, labels) in sets.items():
+            figures = head_metrics(labels.numpy(), shot_answers(model, features), list(SCALE_LABELS))
+            print(f"{Path(folder).parent.name}/{Path(folder).name:<24} {name:<26} {figures['accuracy']:.3f} / {figures['macro_f1']:.3f}  ({len(labels)})")
 
 
 def main(argv=None) -> None:
@@ -265,6 +391,7 @@ def main(argv=None) -> None:
     features.add_argument("--out", type=Path, required=True)
     features.add_argument("--crop-labels", type=Path, default=REPO / "data" / "crop_labels.csv")
     features.add_argument("--only", choices=["shots", "stills", "crops"], help="extract just one kind")
+    features.add_argument("--short-side", type=int, help="shrink every clip to this short side first (low-resolution copies)")
     fitting = commands.add_parser("fit", help="fit the scale head, choosing settings on the real validation shots")
     fitting.add_argument("--features", type=Path, required=True)
     fitting.add_argument("--out", type=Path, required=True)
@@ -276,12 +403,21 @@ def main(argv=None) -> None:
         help="the saved head is mix x the fitted one + (1 - mix) x the one it started from (weight-space ensembling, as "
         "WiSE-FT: keeps more of what the starting head does well); each is a candidate (default: 1.0, the fitted head)",
     )
+    fitting.add_argument(
+        "--person-gate", action="store_true",
+        help="save a gated head: the starting model's scale head for people, the fitted one for any other subject, and "
+        "a gate fitted on the stills' and crop windows' subjects (config scale_person_gate)",
+    )
+    scoring = commands.add_parser("score", help="score models on the validation shots and held-out pictures, by subject")
+    scoring.add_argument("--features", type=Path, required=True)
+    scoring.add_argument("models", nargs="+", help="model folders")
+    scoring.add_argument("--dev", action="store_true", help="also the dev set (for the report: never choose on it)")
     for command in (features, fitting):
         command.add_argument("--model", default=str(REPO / "checkpoints" / "shot-videomae-starter"), help="the model whose scale head is refitted")
     args = parser.parse_args(argv)
     if args.command == "fit" and not all(0.0 <= mix <= 1.0 for mix in args.mixes):
         parser.error(f"--mixes must lie between 0 and 1, got {args.mixes}")
-    extract(args) if args.command == "features" else fit(args)
+    {"features": extract, "fit": fit, "score": score}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""The crop-window labelling tool: windows inside real frames, sheets for the labellers, and a merge that keeps a
+class only where both labellers gave it."""
+
+import csv
+
+import pytest
+
+from tools.labelling import crop_sheets
+
+
+def _answers(path, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "scale", "subject", "confidence"])
+        writer.writerows(rows)
+    return path
+
+
+def test_windows_lie_inside_their_frames_and_merge_keeps_only_agreed_classes(train_media, tmp_path):
+    video = train_media / "sam2__04_coffee.mp4"
+    crop_sheets.main(["windows", str(video), "--out", str(tmp_path / "sheets"), "--frames", "2", "--windows", "3"])
+    with open(tmp_path / "sheets" / "windows.csv", newline="") as handle:
+        windows = list(csv.DictReader(handle))
+    assert len(windows) == 6 and (tmp_path / "sheets" / "sheet_000.png").stat().st_size > 0
+    for window in windows:
+        x, y, w, h = (int(window[key]) for key in "xywh")
+        assert 0 <= x and 0 <= y and x + w <= 1280 and y + h <= 720 and 0.11 * 720 <= h <= 0.46 * 720
+    ids = [window["id"] for window in windows]
+    a = _answers(tmp_path / "a.csv", [(i, "CS", "object", "high") for i in ids])
+    b = _answers(tmp_path / "b.csv", [(ids[0], "CS", "object", "high"), (ids[1], "none", "scene", "low")] + [(i, "ECS", "object", "low") for i in ids[2:]])
+    labels = tmp_path / "labels.csv"
+    labels.write_text(",".join(crop_sheets.LABEL_FIELDS) + "\r\n")
+    crop_sheets.main(["merge", str(tmp_path / "sheets" / "windows.csv"), str(a), str(b), "--out", str(labels)])
+    with open(labels, newline="") as handle:
+        merged = list(csv.DictReader(handle))
+    assert [row["scale"] for row in merged] == ["CS"] + [""] * 5
+    assert merged[1]["labeller_b"] == "none" and merged[0]["source"] == video.name
+
+
+def test_merge_refuses_answers_that_miss_a_window_or_use_an_unknown_class(train_media, tmp_path):
+    crop_sheets.main(["windows", str(train_media / "sam2__04_coffee.mp4"), "--out", str(tmp_path), "--frames", "1", "--windows", "2"])
+    with open(tmp_path / "windows.csv", newline="") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    labels = tmp_path / "labels.csv"
+    labels.write_text(",".join(crop_sheets.LABEL_FIELDS) + "\r\n")
+    full = _answers(tmp_path / "full.csv", [(i, "CS", "object", "high") for i in ids])
+    short = _answers(tmp_path / "short.csv", [(ids[0], "CS", "object", "high")])
+    odd = _answers(tmp_path / "odd.csv", [(i, "MCU", "person", "high") for i in ids])
+    with pytest.raises(SystemExit, match="no answer for 1 windows"):
+        crop_sheets.main(["merge", str(tmp_path / "windows.csv"), str(full), str(short), "--out", str(labels)])
+    with pytest.raises(SystemExit, match="unknown scale answers"):
+        crop_sheets.main(["merge", str(tmp_path / "windows.csv"), str(full), str(odd), "--out", str(labels)])
+    assert labels.read_text().count("\n") == 1, "nothing written when an answer file is refused"

@@ -51,3 +51,12 @@ def test_merge_refuses_answers_that_miss_a_window_or_use_an_unknown_class(train_
     with pytest.raises(SystemExit, match="unknown scale answers"):
         crop_sheets.main(["merge", str(tmp_path / "windows.csv"), str(full), str(odd), "--out", str(labels)])
     assert labels.read_text().count("\n") == 1, "nothing written when an answer file is refused"
+
+
+def test_a_still_takes_the_class_two_of_its_three_answers_give_or_none():
+    from tools.labelling.still_sheets import majority
+
+    assert majority(["MS", "CS", "CS"]) == "CS"
+    assert majority(["MS", "CS", "MS"]) == "MS"
+    assert majority(["MS", "CS", "none"]) == ""
+    assert majority(["CS", "none", "none"]) == ""

@@ -1,6 +1,10 @@
 """The starter's model card says how it compares with the baselines, and calls a lead clear only when it is."""
 
-from tools.starter_data.publish import standing
+import json
+import shutil
+
+from shot_model import ShotVideoMAEConfig
+from tools.starter_data.publish import main, standing
 
 
 def report(scale_right: int, movement_right: int, movement_f1: float = 0.6) -> dict:
@@ -28,3 +32,24 @@ def test_a_model_behind_the_rule_is_not_said_to_beat_it():
     assert "movement labels are level with the best baseline: 1 fewer of 57 shots right, a higher macro-F1" in text
     text = standing(report(scale_right=39, movement_right=38, movement_f1=0.5))
     assert "movement labels do not beat the baselines" in text
+
+
+def test_publishing_again_keeps_one_recipe_and_writes_the_real_validation_figures(tiny_model_dir, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_model_dir, run)
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "training_data": "Trained on renders.", "eval_results": None}))
+    for name, figures in (("dev", report(39, 42)), ("val", report(9, 13))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.json").write_text(json.dumps(figures))
+    dev, val = str(tmp_path / "dev" / "report.json"), str(tmp_path / "val" / "report.json")
+    main([str(run), str(tmp_path / "first"), "--dev-report", dev, "--val-report", val, "--previous", "starter v0", val, dev])
+    main([str(tmp_path / "first"), str(tmp_path / "second"), "--dev-report", str(tmp_path / "dev" / "report.json")])
+    published = ShotVideoMAEConfig.from_pretrained(tmp_path / "second")
+    assert published.training_data.startswith("Trained on renders.") and published.training_data.count("Rebuild it from") == 1
+    first = ShotVideoMAEConfig.from_pretrained(tmp_path / "first")
+    assert first.eval_results["real validation set (57 hand-labelled real shots)"]["scale_accuracy"] == round(9 / 57, 3)
+    assert "validation (generated clips of held-out sources)" not in first.eval_results, "no empty row for figures the run lacks"
+    assert first.eval_results["starter v0, dev set"]["scale_accuracy"] == round(9 / 57, 3)
+    assert first.eval_results["starter v0, real validation set"]["scale_accuracy"] == round(39 / 57, 3)
+    assert (tmp_path / "first" / "dev_report" / "report.json").is_file()

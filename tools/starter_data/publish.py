@@ -1,9 +1,10 @@
 """Turn a trained run into the shipped starter checkpoint: the model and processor, with the dev-set figures of
 the model and both baselines written into its config, so its model card shows them.
 
-    python validate.py --model runs/starter/model --report-dir runs/starter/dev-report
-    python -m tools.starter_data.publish runs/starter/model checkpoints/shot-videomae-starter \
-        --dev-report runs/starter/dev-report/report.json
+    python validate.py --model runs/starter-v5/model --report-dir runs/starter-v5/dev-report
+    python validate.py --model runs/starter-v5/model --shots data/real_shots.csv --split val --report-dir runs/starter-v5/val-report
+    python -m tools.starter_data.publish runs/starter-v5/model checkpoints/shot-videomae-starter \
+        --dev-report runs/starter-v5/dev-report/report.json --val-report runs/starter-v5/val-report/report.json
 
 After editing the model's code (`shot_model/models/shot_videomae/`), refresh the starter's copies of it (`make starter-code`):
 
@@ -20,7 +21,7 @@ from transformers import AutoVideoProcessor
 
 from shot_model import ShotVideoMAEForShotClassification
 
-RECIPE = """Rebuild it from a clone of the shot-model repository, with `../shared/media/train` beside it (about 2 h on 2 CPU cores):
+RECIPE = """Rebuild it from a clone of the shot-model repository, with `../shared/media/train` and `../shared/stills` beside it (about 2.5 h on 2 CPU cores):
 
 ```sh
 python -m tools.starter_data.build --out cache/starter-data-windows --clips 6000 --seed 0 --window-labels data/window_labels.csv
@@ -31,15 +32,18 @@ python -m tools.starter_data.build --out cache/starter-data-slow --clips 6000 --
 accelerate launch --cpu train.py --config configs/starter-movement.yaml   # stage 1: VideoMAE stream, movement head
 accelerate launch --cpu train.py --config configs/starter-scale.yaml      # stage 2: appearance stream, scale head
 accelerate launch --cpu train.py --config configs/starter.yaml            # stage 3: camera-motion stream joins the movement head
-python validate.py --model runs/starter/model --report-dir runs/starter/dev-report
-python -m tools.starter_data.publish runs/starter/model checkpoints/shot-videomae-starter --dev-report runs/starter/dev-report/report.json
+python -m tools.starter_data.scale_head features --model runs/starter/model --out cache/scale-features   # stage 4: the scale head
+python -m tools.starter_data.scale_head fit --model runs/starter/model --features cache/scale-features --out runs/starter-v5/model  # on real framing
+python validate.py --model runs/starter-v5/model --report-dir runs/starter-v5/dev-report
+python validate.py --model runs/starter-v5/model --shots data/real_shots.csv --split val --report-dir runs/starter-v5/val-report
+python -m tools.starter_data.publish runs/starter-v5/model checkpoints/shot-videomae-starter --dev-report runs/starter-v5/dev-report/report.json --val-report runs/starter-v5/val-report/report.json
 ```"""
 
 
-def dev_figures(report: dict) -> dict:
+def dev_figures(report: dict, set_name: str = "dev set") -> dict:
     """{row name: {metric: value}} for the card, from validate.py's report.json."""
     shots = report["model"]["scale"]["count"]
-    names = {"model": f"dev set ({shots} hand-labelled real shots)", "rule": "dev set, rule baseline", "majority": "dev set, majority baseline"}
+    names = {"model": f"{set_name} ({shots} hand-labelled real shots)", "rule": f"{set_name}, rule baseline", "majority": f"{set_name}, majority baseline"}
     return {
         names[method]: {f"{head}_{name}": round(heads[head][name], 3) for head in ("scale", "movement") for name in ("accuracy", "macro_f1")}
         for method, heads in report.items()
@@ -94,13 +98,18 @@ def refresh_code(folder: Path) -> list[Path]:
     return [folder / path.name for path in written]
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_model", type=Path, help="the run's model folder (runs/starter/model); with --refresh-code, the published folder")
     parser.add_argument("target", type=Path, nargs="?", help="where the starter checkpoint goes")
     parser.add_argument("--dev-report", type=Path, help="report.json from validate.py")
+    parser.add_argument("--val-report", type=Path, help="report.json from validate.py on the real validation set (--shots data/real_shots.csv --split val)")
+    parser.add_argument(
+        "--previous", nargs=3, metavar=("NAME", "DEV_REPORT", "VAL_REPORT"),
+        help="the starter this one replaces, and its validate.py reports on the dev and real validation sets, for the card",
+    )
     parser.add_argument("--refresh-code", action="store_true", help="only rewrite RUN_MODEL's code copies and card from the package (after editing shot_model/models/)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.refresh_code:
         for path in refresh_code(args.run_model):
             print(path)
@@ -110,9 +119,21 @@ def main() -> None:
     model = ShotVideoMAEForShotClassification.from_pretrained(args.run_model)
     processor = AutoVideoProcessor.from_pretrained(args.run_model)
     report = json.loads(args.dev_report.read_text())
-    validation = (model.config.eval_results or {}).get("val", {})
-    model.config.eval_results = {**dev_figures(report), "validation (generated clips of held-out sources)": validation}
-    model.config.training_data = f"{model.config.training_data}\n\n{RECIPE}\n\n{standing(report)}"
+    results = dev_figures(report)
+    if args.val_report:
+        results.update(dev_figures(json.loads(args.val_report.read_text()), "real validation set"))
+    if args.previous:
+        name, *reports = args.previous
+        for set_name, path in zip(("dev set", "real validation set"), reports):
+            figures = dev_figures(json.loads(Path(path).read_text()), set_name)
+            results[f"{name}, {set_name}"] = next(iter(figures.values()))  # the model's row: the baselines are the same
+    generated = (model.config.eval_results or {}).get("val")  # train.py's figures on generated clips, when it made the run
+    if generated:
+        results["validation (generated clips of held-out sources)"] = generated
+    model.config.eval_results = results
+    # The run's description up to any recipe an earlier publishing added, so republishing does not repeat it.
+    described = (model.config.training_data or "").split("\n\nRebuild it from")[0]
+    model.config.training_data = f"{described}\n\n{RECIPE}\n\n{standing(report)}"
     if args.target.exists():
         shutil.rmtree(args.target)
     model.save_pretrained(args.target)

@@ -54,7 +54,8 @@ def shot_sets() -> dict[str, list[dict]]:
         for row in csv.DictReader(handle):
             if row["role"] == "generator-source" and row["usable"] == "yes" and row["scale"]:
                 hand.append({"video": str(SHARED / "media" / "train" / row["video"]), "start": float(row["start_frame"]),
-                             "end": float(row["end_frame"]), "scale": SCALE_LABELS.index(row["scale"])})
+                             "end": float(row["end_frame"]), "scale": SCALE_LABELS.index(row["scale"]),
+                             "movement": MOVEMENT_LABELS.index(row["movement"]) if row["movement"] else MISSING_LABEL})
     dev = read_shot_csv(REPO / "data" / "dev_set.csv", SCALE_LABELS, MOVEMENT_LABELS)
     return {
         "train": [row for row in real if row["split"] == "train"] + hand,
@@ -92,11 +93,11 @@ def shrink_clip(clip: np.ndarray, short_side: int) -> np.ndarray:
     return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in clip])
 
 
-def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool, embed=None):
-    """Features of each shot's clips (and their mirror images when `flips`), with the shot's scale and its index."""
+def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot: int, flips: bool, embed=None, head: str = "scale"):
+    """Features of each shot's clips (and their mirror images when `flips`), with the shot's `head` label and its index."""
     by_video: dict[str, list[dict]] = {}
     for shot in shots:
-        if shot["scale"] != MISSING_LABEL:
+        if shot[head] != MISSING_LABEL:
             by_video.setdefault(shot["video"], []).append(shot)
     clips, labels, owners = [], [], []
     num_frames = classifier.num_frames
@@ -110,7 +111,7 @@ def shot_features(classifier: ShotClassifier, shots: list[dict], clips_per_shot:
                 clip = rgb_clip([frames[i] for i in indices])
                 for mirrored in (False, True) if flips else (False,):
                     clips.append(np.ascontiguousarray(clip[:, :, ::-1]) if mirrored else clip)
-                    labels.append(shot["scale"])
+                    labels.append(shot[head])
                     owners.append(f"{Path(video).name}:{int(shot['start'])}")
     return (embed or appearance_features)(classifier, clips), np.array(labels), np.array(owners)
 

@@ -225,10 +225,10 @@ with gr.Blocks(title="shot-model: shot scale and camera movement", delete_cache=
         "(Static · Motion · Push in · Pull out).\n\n"
         # Remove when a starter that beats the dev-set baselines on both heads ships (issue #6): until then users
         # must know which labels to trust.
-        "*The bundled starter model's shot scales beat a face-size rule on our hand-labelled real shots, and it reads "
-        "close-ups of products and hands far better than before, though from few labelled examples (2 in 3 right); its "
-        "camera movements are only level with a simple motion rule (README, 'The starter checkpoint'). For real use, "
-        "set Settings → Model to a model fine-tuned on your footage.*"
+        "*The bundled starter model's shot scales beat a face-size rule on our hand-labelled real shots, but it still "
+        "misreads most close-ups of products and hands (about 2 in 5 right on footage it never saw); its camera "
+        "movements are only level with a simple motion rule (README, 'The starter checkpoint'). For real use, set "
+        "Settings → Model to a model fine-tuned on your footage.*"
     )
     analysis_state = gr.State()
     with gr.Row():

@@ -3,6 +3,8 @@
 import json
 import shutil
 
+import pytest
+
 from shot_model import ShotVideoMAEConfig
 from tools.starter_data.publish import main, standing
 
@@ -34,22 +36,38 @@ def test_a_model_behind_the_rule_is_not_said_to_beat_it():
     assert "movement labels do not beat the baselines" in text
 
 
-def test_publishing_again_keeps_one_recipe_and_writes_the_real_validation_figures(tiny_model_dir, tmp_path):
+def test_publishing_again_keeps_one_recipe_and_the_figures_it_does_not_replace(tiny_model_dir, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(tiny_model_dir, run)
     config = json.loads((run / "config.json").read_text())
     (run / "config.json").write_text(json.dumps({**config, "training_data": "Trained on renders.", "eval_results": None}))
-    for name, figures in (("dev", report(39, 42)), ("val", report(9, 13))):
+    reports = {}
+    for name, figures in (("dev", report(39, 42)), ("val", report(9, 13)), ("old-dev", report(35, 41)), ("old-val", report(6, 13))):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "report.json").write_text(json.dumps(figures))
-    dev, val = str(tmp_path / "dev" / "report.json"), str(tmp_path / "val" / "report.json")
-    main([str(run), str(tmp_path / "first"), "--dev-report", dev, "--val-report", val, "--previous", "starter v0", val, dev])
-    main([str(tmp_path / "first"), str(tmp_path / "second"), "--dev-report", str(tmp_path / "dev" / "report.json")])
-    published = ShotVideoMAEConfig.from_pretrained(tmp_path / "second")
-    assert published.training_data.startswith("Trained on renders.") and published.training_data.count("Rebuild it from") == 1
+        reports[name] = tmp_path / name / "report.json"
+        reports[name].write_text(json.dumps(figures))
+    main([str(run), str(tmp_path / "first"), "--dev-report", str(reports["dev"]), "--val-report", str(reports["val"]),
+          "--previous", "starter v0", str(reports["old-dev"]), str(reports["old-val"])])  # fmt: skip
     first = ShotVideoMAEConfig.from_pretrained(tmp_path / "first")
+    assert first.eval_results["dev set (57 hand-labelled real shots)"]["scale_accuracy"] == round(39 / 57, 3)
     assert first.eval_results["real validation set (57 hand-labelled real shots)"]["scale_accuracy"] == round(9 / 57, 3)
+    assert first.eval_results["starter v0, dev set"]["scale_accuracy"] == round(35 / 57, 3)
+    assert first.eval_results["starter v0, real validation set"]["scale_accuracy"] == round(6 / 57, 3)
     assert "validation (generated clips of held-out sources)" not in first.eval_results, "no empty row for figures the run lacks"
-    assert first.eval_results["starter v0, dev set"]["scale_accuracy"] == round(9 / 57, 3)
-    assert first.eval_results["starter v0, real validation set"]["scale_accuracy"] == round(39 / 57, 3)
-    assert (tmp_path / "first" / "dev_report" / "report.json").is_file()
+    assert (tmp_path / "first" / "dev_report" / "report.json").is_file() and (tmp_path / "first" / "val_report" / "report.json").is_file()
+    main([str(tmp_path / "first"), str(tmp_path / "second"), "--dev-report", str(reports["dev"])])
+    second = ShotVideoMAEConfig.from_pretrained(tmp_path / "second")
+    assert second.training_data.startswith("Trained on renders.") and second.training_data.count("Rebuild it from") == 1
+    assert second.eval_results == first.eval_results
+
+
+def test_publishing_refuses_to_replace_a_folder_holding_its_own_run_or_reports(tiny_model_dir, tmp_path):
+    target = tmp_path / "target"
+    shutil.copytree(tiny_model_dir, target)
+    (target / "dev_report").mkdir()
+    (target / "dev_report" / "report.json").write_text(json.dumps(report(39, 42)))
+    with pytest.raises(SystemExit):
+        main([str(tiny_model_dir), str(target), "--dev-report", str(target / "dev_report" / "report.json")])
+    with pytest.raises(SystemExit):
+        main([str(target), str(target), "--dev-report", str(target / "dev_report" / "report.json")])
+    assert (target / "dev_report" / "report.json").is_file() and (target / "model.safetensors").is_file()

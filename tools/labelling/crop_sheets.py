@@ -32,21 +32,24 @@ SCALES = ("ECS", "CS", "MS", "FS", "LS")
 
 
 def spread_frames(path: Path, count: int) -> dict[int, np.ndarray]:
-    """`count` frames evenly spread over the video, BGR at full size, by index."""
+    """`count` frames evenly spread over the video, BGR at full size, by index (only those are kept in memory)."""
     with av.open(str(path)) as container:
-        frames = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
+        total = sum(1 for packet in container.demux(video=0) if packet.size)  # one packet a frame: counted without decoding
+    wanted = {round((k + 0.5) * total / count) for k in range(count)}
+    with av.open(str(path)) as container:
+        frames = {index: frame.to_ndarray(format="bgr24") for index, frame in enumerate(container.decode(video=0)) if index in wanted}
     if not frames:
         raise SystemExit(f"{path}: no frames decode")
-    wanted = sorted({round((k + 0.5) * len(frames) / count) for k in range(count)} & set(range(len(frames))))
-    return {index: frames[index] for index in wanted}
+    return frames
 
 
 def detail_map(frame: np.ndarray) -> np.ndarray:
-    """Where the frame has texture: blurred gradient magnitude, as sampling weights over pixels."""
+    """Where the frame has texture: blurred gradient magnitude, as sampling weights over pixels (even on a flat frame)."""
     grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
     magnitude = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     smooth = cv2.GaussianBlur(magnitude, (0, 0), sigmaX=max(2.0, frame.shape[0] / 40))
-    return smooth / smooth.sum()
+    total = smooth.sum()
+    return smooth / total if total > 0 else np.full_like(smooth, 1.0 / smooth.size)
 
 
 def random_windows(frame: np.ndarray, count: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
@@ -92,13 +95,20 @@ def write_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
     write_atomically(path, text.getvalue().encode())
 
 
-def read_answers(path: Path, window_ids: set[str]) -> dict[str, dict]:
-    """One labeller's answers by window id; every window must be answered with a known class or `none`."""
-    with open(path, newline="") as handle:
-        answers = {row["id"].strip(): row for row in csv.DictReader(handle)}
-    missing = sorted(window_ids - answers.keys())
-    if missing:
-        raise SystemExit(f"{path}: no answer for {len(missing)} windows ({', '.join(missing[:5])} ...)")
+def read_answers(path: Path, ids: set[str]) -> dict[str, dict]:
+    """One labeller's answers by id; every id must be answered once, with a known class or `none`."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # a spreadsheet's byte-order mark is not part of "id"
+        rows = list(csv.DictReader(handle))
+    if rows and "id" not in rows[0]:
+        raise SystemExit(f"{path}: no `id` column; the header must be `id,scale,...`")
+    answered = [row["id"].strip() for row in rows]
+    repeated = sorted({answer for answer in answered if answered.count(answer) > 1})
+    unknown_ids = sorted(set(answered) - ids)
+    missing = sorted(ids - set(answered))
+    for problem, names in (("answers more than once", repeated), ("answers ids that are not listed", unknown_ids), ("has no answer for", missing)):
+        if names:
+            raise SystemExit(f"{path} {problem} {len(names)} of them ({', '.join(names[:5])}{' ...' if len(names) > 5 else ''})")
+    answers = {row["id"].strip(): row for row in rows}
     unknown = {row["scale"] for row in answers.values()} - {*SCALES, "none"}
     if unknown:
         raise SystemExit(f"{path}: unknown scale answers {sorted(unknown)}; use {', '.join(SCALES)} or none")
@@ -113,6 +123,11 @@ def merge(windows_csv: Path, answers_a: Path, answers_b: Path, out: Path) -> Non
     a, b = read_answers(answers_a, ids), read_answers(answers_b, ids)
     with open(out, newline="") as handle:
         existing = list(csv.DictReader(handle))
+    place = ("source", "frame", "x", "y", "w", "h")
+    known = {tuple(row[key] for key in place) for row in existing}
+    again = [window["id"] for window in windows if tuple(window[key] for key in place) in known]
+    if again:
+        raise SystemExit(f"{out} already holds {len(again)} of these windows ({', '.join(again[:5])} ...): were they merged before?")
     added = []
     for window in windows:
         first, second = a[window["id"]], b[window["id"]]

@@ -49,8 +49,17 @@ def read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def first_pass_rows(stills_labels: Path = STILLS_LABELS, border_labels: Path = BORDER_LABELS) -> list[dict]:
+    """The stills' rows with their first-pass scales: once a pass is merged, its record holds what they were."""
+    rows = read_rows(stills_labels)
+    if border_labels.exists():
+        first = {row["image"]: row["first_pass"] for row in read_rows(border_labels)}
+        rows = [{**row, "scale": first.get(row["image"], row["scale"])} for row in rows]
+    return rows
+
+
 def write_sheets(out: Path, seed: int) -> None:
-    rows = [row for row in read_rows(STILLS_LABELS) if on_the_border(row)]
+    rows = [row for row in first_pass_rows() if on_the_border(row)]
     # Shuffled, so neighbours on a sheet do not share a source class that might pull the labels.
     rows = [rows[index] for index in np.random.default_rng(seed).permutation(len(rows))]
     out.mkdir(parents=True, exist_ok=True)
@@ -75,10 +84,12 @@ def majority(answers: list[str]) -> str:
     return label if count >= 2 else ""
 
 
-def merge(listing: Path, answers_a: Path, answers_b: Path) -> None:
+def merge(listing: Path, answers_a: Path, answers_b: Path, stills_labels: Path = STILLS_LABELS, border_labels: Path = BORDER_LABELS) -> None:
+    if border_labels.exists():
+        raise SystemExit(f"{border_labels} exists: this pass has been merged into {stills_labels} already")
     listed = read_rows(listing)
     a, b = (read_answers(path, {still["id"] for still in listed}) for path in (answers_a, answers_b))
-    stills = read_rows(STILLS_LABELS)
+    stills = read_rows(stills_labels)
     by_image = {row["image"]: row for row in stills}
     border = []
     for still in listed:
@@ -87,8 +98,9 @@ def merge(listing: Path, answers_a: Path, answers_b: Path) -> None:
         border.append({"image": still["image"], "first_pass": row["scale"], "labeller_a": first["scale"], "labeller_b": second["scale"],
                        "confidence_a": first["confidence"], "confidence_b": second["confidence"], "scale": scale})  # fmt: skip
         row["scale"] = scale
-    write_csv(BORDER_LABELS, BORDER_FIELDS, border)
-    write_csv(STILLS_LABELS, tuple(stills[0].keys()), stills)
+    # The record first: should writing the stills' labels fail, it says what they were, and a rerun is refused.
+    write_csv(border_labels, BORDER_FIELDS, border)
+    write_csv(stills_labels, tuple(stills[0].keys()), stills)
     agree = sum(row["labeller_a"] == row["labeller_b"] for row in border)
     changed = Counter((row["first_pass"], row["scale"] or "dropped") for row in border if row["scale"] != row["first_pass"])
     print(f"{len(border)} stills: the two new labellers agree on {agree} ({agree / len(border):.0%}); changed from the first pass: "

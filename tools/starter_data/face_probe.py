@@ -3,7 +3,7 @@
 LABELING.md frames people by how much of them is in frame, and a face's height against the frame's is the classic cue
 (the rule baseline's). MTCNN (`facenet-pytorch`, its weights in the wheel; it pins an old torchvision, so install it
 with `--no-deps`, plus `requests`, which it imports) finds the faces in the centre square the model sees, on the
-clip's middle appearance frame; five cues per clip (the two largest faces' heights over the square's, how many faces,
+clip's last appearance frame (the second of two); five cues per clip (the two largest faces' heights over the square's, how many faces,
 the best face's confidence and its centre's height) are appended to the Lite0 features `scale_head features` wrote,
 in the same order, and `whole_frame_probe compare` fits and scores a head on both, as on the Lite0 features alone.
 
@@ -51,12 +51,12 @@ def face_embed(detector):
     @torch.inference_mode()
     def embed(classifier: ShotClassifier, clips: list[np.ndarray]) -> np.ndarray:
         config = classifier.model.config
-        middle = appearance_frame_indices(config.num_frames, config.appearance_frames)[config.appearance_frames // 2]
+        frame = appearance_frame_indices(config.num_frames, config.appearance_frames)[-1]
         processor = classifier.video_processor
         mean, std = torch.tensor(processor.image_mean).view(3, 1, 1), torch.tensor(processor.image_std).view(3, 1, 1)
         cues = []
         for start in range(0, len(clips), 16):
-            pixel_values = processor(clips[start : start + 16], return_tensors="pt")["pixel_values"][:, middle]
+            pixel_values = processor(clips[start : start + 16], return_tensors="pt")["pixel_values"][:, frame]
             pixels = (pixel_values * std + mean).clamp(0, 1)  # (batch, 3, S, S): the centre square, unnormalised
             pixels = torch.nn.functional.interpolate(pixels, size=(DETECTION_SIZE, DETECTION_SIZE), mode="bilinear", align_corners=False)
             squares = (pixels.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
@@ -71,17 +71,10 @@ def extract(lite0: Path, out: Path) -> None:
 
     classifier = ShotClassifier.from_pretrained(fast=False)
     embed = face_embed(MTCNN(keep_all=True, device="cpu"))
-    sets = {
-        f"shots_{role}": scale_head.shot_features(classifier, shots, scale_head.TRAIN_CLIPS_PER_SHOT if role == "train" else 1,
-                                                  flips=role == "train", embed=embed)
-        for role, shots in scale_head.shot_sets().items()
-    }  # fmt: skip
-    sets["stills"] = scale_head.still_features(classifier, scale_head.REPO / "data" / "stills_labels.csv", embed=embed)
-    sets["crops"] = scale_head.crop_features(classifier, scale_head.REPO / "data" / "crop_labels.csv", embed=embed)
     out.mkdir(parents=True, exist_ok=True)
-    for name, (cues, labels, owners) in sets.items():
+    for name, (cues, labels, owners) in scale_head.feature_sets(classifier, embed=embed):
         appearance = np.load(lite0 / f"{name}.npz")
-        if not (appearance["owners"] == owners).all():
+        if not np.array_equal(appearance["owners"], owners):
             raise SystemExit(f"{lite0 / name}.npz holds other examples than these: extract both from the same labels")
         np.savez(out / f"{name}.npz", features=np.concatenate([appearance["features"], cues], axis=1), labels=labels, owners=owners)
         print(f"{name}: a face in {np.mean(cues[:, 2] > 0):.0%} of {len(cues)}", flush=True)

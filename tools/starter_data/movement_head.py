@@ -4,7 +4,7 @@ The movement scores are two linear layers over frozen features, the VideoMAE str
 measured camera motion (through its batch norm), so fitting them on features extracted once is training them. They
 are fitted on the real train shots (the new clips' train split and the generator's hand-labelled sources, mirrored),
 class-balanced, with an L2 pull towards the starting heads: what the virtual camera moves taught, Push and Pull above
-all (one real Push among the train shots, no Pull), stays unless real shots say otherwise. The pull is chosen on the
+all (one real Push and one real Pull among the train shots), stays unless real shots say otherwise. The pull is chosen on the
 real validation shots; held-out renders of virtual camera moves (`build --clips ...` on sources the check names) show
 whether Push and Pull survive. docs/experiments.md section 14 has the result.
 
@@ -36,9 +36,9 @@ def movement_features(classifier: ShotClassifier, clips: list[np.ndarray]) -> np
     """(clips, pooled + camera-motion features): what the two movement layers read."""
     features = []
     for start in range(0, len(clips), 16):
-        pixel_values = classifier.video_processor(clips[start : start + 16], return_tensors="pt")["pixel_values"]
+        pixel_values = classifier.video_processor(clips[start : start + 16], return_tensors="pt")["pixel_values"].to(classifier.device)
         output = classifier.model(pixel_values)
-        features.append(torch.cat([output.pooled_features, output.camera_motion_features], dim=1).float().numpy())
+        features.append(torch.cat([output.pooled_features, output.camera_motion_features], dim=1).float().cpu().numpy())
     return np.concatenate(features)
 
 
@@ -94,8 +94,7 @@ def fit(args) -> None:
         features = torch.cat([train[0], renders[0][~held]])
         labels = torch.cat([train[1], renders[1][~held]])
         source = torch.cat([torch.ones(len(train[1])), torch.full((int((~held).sum()),), render_weight)])
-        counts = torch.bincount(labels, weights=source, minlength=len(MOVEMENT_LABELS)).clamp(min=1e-6)
-        weights = source * (counts.sum() / (len(MOVEMENT_LABELS) * counts))[labels]
+        weights = scale_head.class_balanced(labels, source, len(MOVEMENT_LABELS))
         parameters = [p for layer in layers for p in layer.parameters()]
         optimizer = torch.optim.LBFGS(parameters, max_iter=300, line_search_fn="strong_wolfe")
 

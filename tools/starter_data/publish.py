@@ -1,5 +1,6 @@
-"""Turn a trained run into the shipped starter checkpoint: the model and processor, with the dev-set figures of
-the model and both baselines written into its config, so its model card shows them.
+"""Turn a trained run into the shipped starter checkpoint: the model and processor, with the figures of the model and
+both baselines on the dev set (and the real validation set, and the starter it replaces, when given) written into its
+config, so its model card shows them.
 
     python validate.py --model runs/starter-v5/model --report-dir runs/starter-v5/dev-report
     python validate.py --model runs/starter-v5/model --shots data/real_shots.csv --split val --report-dir runs/starter-v5/val-report
@@ -40,14 +41,19 @@ python -m tools.starter_data.publish runs/starter-v5/model checkpoints/shot-vide
 ```"""
 
 
-def dev_figures(report: dict, set_name: str = "dev set") -> dict:
-    """{row name: {metric: value}} for the card, from validate.py's report.json."""
+def report_figures(report: dict, set_name: str = "dev set") -> dict:
+    """{row name: {metric: value}} for the card, from validate.py's report.json on the dev or validation set."""
     shots = report["model"]["scale"]["count"]
     names = {"model": f"{set_name} ({shots} hand-labelled real shots)", "rule": f"{set_name}, rule baseline", "majority": f"{set_name}, majority baseline"}
     return {
         names[method]: {f"{head}_{name}": round(heads[head][name], 3) for head in ("scale", "movement") for name in ("accuracy", "macro_f1")}
         for method, heads in report.items()
     }
+
+
+def model_row(figures: dict, set_name: str) -> str:
+    """The name of the model's own row among `report_figures`' rows."""
+    return next(name for name in figures if name.startswith(f"{set_name} ("))
 
 
 # A lead smaller than this many dev shots is noise: two builds of one recipe differed by 5 (docs/benchmarks.md,
@@ -116,29 +122,41 @@ def main(argv=None) -> None:
         return
     if args.target is None or args.dev_report is None:
         parser.error("publishing needs TARGET and --dev-report (or pass --refresh-code)")
+    reports = [path for path in (args.dev_report, args.val_report, *(args.previous or [])[1:]) if path]
+    inside = [str(path) for path in reports if Path(path).resolve().is_relative_to(args.target.resolve())]
+    if inside or args.run_model.resolve() == args.target.resolve():
+        parser.error(f"the run and its reports must lie outside {args.target}, which is replaced: {inside or [str(args.run_model)]}")
     model = ShotVideoMAEForShotClassification.from_pretrained(args.run_model)
     processor = AutoVideoProcessor.from_pretrained(args.run_model)
     report = json.loads(args.dev_report.read_text())
-    results = dev_figures(report)
-    if args.val_report:
-        results.update(dev_figures(json.loads(args.val_report.read_text()), "real validation set"))
-    if args.previous:
-        name, *reports = args.previous
-        for set_name, path in zip(("dev set", "real validation set"), reports):
-            figures = dev_figures(json.loads(Path(path).read_text()), set_name)
-            results[f"{name}, {set_name}"] = next(iter(figures.values()))  # the model's row: the baselines are the same
-    generated = (model.config.eval_results or {}).get("val")  # train.py's figures on generated clips, when it made the run
+    # Rows an earlier publishing wrote stay unless these reports replace them; train.py's "val" row is renamed.
+    results = dict(model.config.eval_results or {})
+    generated = results.pop("val", None)
     if generated:
         results["validation (generated clips of held-out sources)"] = generated
+    results.update(report_figures(report))
+    if args.val_report:
+        results.update(report_figures(json.loads(args.val_report.read_text()), "real validation set"))
+    if args.previous:
+        name, *previous_reports = args.previous
+        for set_name, path in zip(("dev set", "real validation set"), previous_reports):
+            figures = report_figures(json.loads(Path(path).read_text()), set_name)
+            results[f"{name}, {set_name}"] = figures[model_row(figures, set_name)]  # the baselines are the same
     model.config.eval_results = results
     # The run's description up to any recipe an earlier publishing added, so republishing does not repeat it.
     described = (model.config.training_data or "").split("\n\nRebuild it from")[0]
     model.config.training_data = f"{described}\n\n{RECIPE}\n\n{standing(report)}"
+    # Built beside the target and swapped in, so a failure leaves the published checkpoint as it was.
+    staging = args.target.with_name(f".{args.target.name}.publishing")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    processor.save_pretrained(staging)
+    shutil.copytree(args.dev_report.parent, staging / "dev_report")
+    if args.val_report:
+        shutil.copytree(args.val_report.parent, staging / "val_report")
     if args.target.exists():
         shutil.rmtree(args.target)
-    model.save_pretrained(args.target)
-    processor.save_pretrained(args.target)
-    shutil.copytree(args.dev_report.parent, args.target / "dev_report")
+    staging.rename(args.target)
     print(f"{args.target}: {sum(p.stat().st_size for p in args.target.rglob('*') if p.is_file()) / 2**20:.1f} MB")
 
 

@@ -45,17 +45,7 @@ def whole_frame_features(classifier: ShotClassifier, clips: list[np.ndarray]) ->
 def extract(out: Path) -> None:
     """The same shots, stills and crops as `scale_head features`, through `whole_frame_features`."""
     classifier = ShotClassifier.from_pretrained()
-    out.mkdir(parents=True, exist_ok=True)
-    sets = {
-        f"shots_{role}": scale_head.shot_features(classifier, shots, scale_head.TRAIN_CLIPS_PER_SHOT if role == "train" else 1,
-                                                  flips=role == "train", embed=whole_frame_features)
-        for role, shots in scale_head.shot_sets().items()
-    }  # fmt: skip
-    sets["stills"] = scale_head.still_features(classifier, scale_head.REPO / "data" / "stills_labels.csv", embed=whole_frame_features)
-    sets["crops"] = scale_head.crop_features(classifier, scale_head.REPO / "data" / "crop_labels.csv", embed=whole_frame_features)
-    for name, (features, labels, owners) in sets.items():
-        np.savez(out / f"{name}.npz", features=features, labels=labels, owners=owners)
-    print(f"saved {out}")
+    scale_head.save_feature_sets(scale_head.feature_sets(classifier, embed=whole_frame_features), out)
 
 
 def fit_linear(features: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor, decay: float) -> torch.nn.Linear:

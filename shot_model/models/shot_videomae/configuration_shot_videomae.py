@@ -225,7 +225,7 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         """The oldest config format that describes this model, which is what gets saved: code too old to build
         one of its streams then refuses the config instead of building a model without it, and older code can
         still load models that use nothing new."""
-        if self.scale_person_gate:
+        if self.scale_person_gate and self.has_scale_head:
             return 4
         if self.camera_motion_stream:
             return 3

@@ -21,7 +21,7 @@ import numpy as np
 
 from shot_model.output.files import write_atomically
 
-from .sheets import stack, tile, write_png
+from .sheets import tile, write_pages
 
 HEIGHT_SHARES = (0.12, 0.45)
 WINDOWS_PER_SHEET = 16
@@ -80,11 +80,9 @@ def write_windows(videos: list[Path], out: Path, frames_per_video: int, windows_
     # Shuffled across videos, so a sheet's neighbours do not pull a label towards one source's.
     order = rng.permutation(len(rows))
     rows, tiles = [rows[i] for i in order], [tiles[i] for i in order]
-    for start in range(0, len(tiles), WINDOWS_PER_SHEET):
-        sheet = tiles[start : start + WINDOWS_PER_SHEET]
-        write_png(out / f"sheet_{start // WINDOWS_PER_SHEET:03d}.png", stack([sheet[k : k + 4] for k in range(0, len(sheet), 4)]))
+    sheets = write_pages(tiles, out, WINDOWS_PER_SHEET)
     write_csv(out / "windows.csv", WINDOW_FIELDS, rows)
-    print(f"{len(rows)} windows of {len(videos)} videos on {-(-len(rows) // WINDOWS_PER_SHEET)} sheets in {out}")
+    print(f"{len(rows)} windows of {len(videos)} videos on {sheets} sheets in {out}")
 
 
 def write_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:

@@ -51,6 +51,14 @@ def evenly(first: int, last: int, count: int) -> list[int]:
     return sorted({first + round(k * (last - first) / max(1, count - 1)) for k in range(count)})
 
 
+def write_pages(tiles: list[np.ndarray], out: Path, per_page: int, columns: int = 4) -> int:
+    """Tiles on numbered sheets (sheet_000.png, ...) of `per_page` each, `columns` a row; returns how many sheets."""
+    for start in range(0, len(tiles), per_page):
+        page = tiles[start : start + per_page]
+        write_png(out / f"sheet_{start // per_page:03d}.png", stack([page[k : k + columns] for k in range(0, len(page), columns)]))
+    return -(-len(tiles) // per_page)
+
+
 def write_png(path: Path, image: np.ndarray) -> Path:
     encoded, png = cv2.imencode(".png", image)
     if not encoded:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from .crop_sheets import SCALES, read_answers, write_csv
-from .sheets import stack, tile, write_png
+from .sheets import tile, write_pages
 
 REPO = Path(__file__).resolve().parents[2]
 STILLS = REPO.parent / "shared" / "stills"
@@ -70,11 +70,9 @@ def write_sheets(out: Path, seed: int) -> None:
         if image is None:
             raise SystemExit(f"{STILLS / still['image']}: not a readable image")
         tiles.append(tile(image, SHEET_TILE_HEIGHT, still["id"]))
-    for start in range(0, len(tiles), STILLS_PER_SHEET):
-        sheet = tiles[start : start + STILLS_PER_SHEET]
-        write_png(out / f"sheet_{start // STILLS_PER_SHEET:03d}.png", stack([sheet[k : k + 4] for k in range(0, len(sheet), 4)]))
+    sheets = write_pages(tiles, out, STILLS_PER_SHEET)
     write_csv(out / "stills.csv", ("id", "image"), listed)
-    print(f"{len(listed)} stills on {-(-len(listed) // STILLS_PER_SHEET)} sheets in {out}")
+    print(f"{len(listed)} stills on {sheets} sheets in {out}")
 
 
 def majority(answers: list[str]) -> str:

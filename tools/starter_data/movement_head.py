@@ -96,16 +96,12 @@ def fit(args) -> None:
         source = torch.cat([torch.ones(len(train[1])), torch.full((int((~held).sum()),), render_weight)])
         weights = scale_head.class_balanced(labels, source, len(MOVEMENT_LABELS))
         parameters = [p for layer in layers for p in layer.parameters()]
-        optimizer = torch.optim.LBFGS(parameters, max_iter=300, line_search_fn="strong_wolfe")
 
-        def closure(model=model, features=features, labels=labels, weights=weights, parameters=parameters, start=start, decay=decay):
-            optimizer.zero_grad()
+        def loss(model=model, features=features, labels=labels, weights=weights, parameters=parameters, start=start, decay=decay):
             losses = torch.nn.functional.cross_entropy(movement_logits(model, features), labels, reduction="none")
-            loss = (losses * weights).sum() / weights.sum() + decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(parameters, start))
-            loss.backward()
-            return loss
+            return (losses * weights).sum() / weights.sum() + decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(parameters, start))
 
-        optimizer.step(closure)
+        scale_head.minimise(parameters, loss)
         with torch.no_grad():
             shots = head_metrics(val[1].numpy(), movement_logits(model, val[0]).argmax(-1).numpy(), list(MOVEMENT_LABELS))
             check = head_metrics(renders[1][held].numpy(), movement_logits(model, renders[0][held]).argmax(-1).numpy(), list(MOVEMENT_LABELS))

@@ -216,13 +216,23 @@ def fit_head(model, features, labels, weights, weight_decay: float, start: list[
     head = model.scale_head.classifier
     with torch.no_grad():
         normalised = model.appearance_norm.eval()(features)
-    optimizer = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def loss():
+        losses = torch.nn.functional.cross_entropy(head(normalised), labels, reduction="none")
+        loss = (losses * weights).sum() / weights.sum()
+        return loss + weight_decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(head.parameters(), start))
+
+    minimise(list(head.parameters()), loss, steps)
+
+
+def minimise(parameters: list[torch.Tensor], loss_of, steps: int = 300) -> None:
+    """Full-batch L-BFGS with a strong-Wolfe line search on `loss_of()`: the heads here are convex and small, so this
+    reaches the optimum that many epochs of SGD would only approach."""
+    optimizer = torch.optim.LBFGS(parameters, max_iter=steps, line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()
-        losses = torch.nn.functional.cross_entropy(head(normalised), labels, reduction="none")
-        loss = (losses * weights).sum() / weights.sum()
-        loss = loss + weight_decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(head.parameters(), start))
+        loss = loss_of()
         loss.backward()
         return loss
 
@@ -362,16 +372,12 @@ def fit_person_gate(model, features_folder: Path, decays=(1e-3, 1e-2, 1e-1)) -> 
     for decay in decays:
         with torch.no_grad():
             gate.weight.zero_(), gate.bias.zero_()
-        optimizer = torch.optim.LBFGS(gate.parameters(), max_iter=300, line_search_fn="strong_wolfe")
 
-        def closure(decay=decay):
-            optimizer.zero_grad()
+        def loss(decay=decay):
             losses = torch.nn.functional.binary_cross_entropy_with_logits(gate(train_x).squeeze(-1), train_y, reduction="none")
-            loss = (losses * weights).mean() + decay * (gate.weight**2).sum()
-            loss.backward()
-            return loss
+            return (losses * weights).mean() + decay * (gate.weight**2).sum()
 
-        optimizer.step(closure)
+        minimise(list(gate.parameters()), loss)
         with torch.no_grad():
             accuracy = ((gate(held_x).squeeze(-1) > 0).float() == held_y).float().mean().item()
         print(f"person gate L2 {decay:<6} held-out accuracy {accuracy:.3f} ({len(held_y)} pictures, {held_y.mean():.0%} people)")

@@ -51,16 +51,12 @@ def extract(out: Path) -> None:
 def fit_linear(features: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor, decay: float) -> torch.nn.Linear:
     head = torch.nn.Linear(features.shape[1], len(SCALE_LABELS))
     torch.nn.init.zeros_(head.weight), torch.nn.init.zeros_(head.bias)
-    optimizer = torch.optim.LBFGS(head.parameters(), max_iter=300, line_search_fn="strong_wolfe")
 
-    def closure():
-        optimizer.zero_grad()
+    def loss():
         losses = torch.nn.functional.cross_entropy(head(features), labels, reduction="none")
-        loss = (losses * weights).sum() / weights.sum() + decay * (head.weight**2).sum()
-        loss.backward()
-        return loss
+        return (losses * weights).sum() / weights.sum() + decay * (head.weight**2).sum()
 
-    optimizer.step(closure)
+    scale_head.minimise(list(head.parameters()), loss)
     return head
 
 

@@ -355,17 +355,17 @@ def fit_person_gate(model, features_folder: Path, decays=(1e-3, 1e-2, 1e-1)) -> 
     """Fit the gate (is the subject a person?) on the stills' and crop windows' subjects, class-balanced logistic
     regression on the normalised appearance features; the L2 strength chosen on the held-out fifth.
     Returns the chosen strength and its held-out accuracy."""
-    parts = {True: ([], []), False: ([], [])}
+    fitting, checking = ([], []), ([], [])  # (features, targets) of the pictures fitted and of the held-out fifth
     for name in ("stills", "crops"):
         features, _, owners = load(features_folder, name)
         targets, known = person_targets(owners)
         held = held_out(owners)
-        for is_held in (True, False):
-            keep = torch.from_numpy(known & (held == is_held))
-            parts[is_held][0].append(features[keep]), parts[is_held][1].append(torch.from_numpy(targets)[keep])
+        for part, chosen in ((fitting, known & ~held), (checking, known & held)):
+            part[0].append(features[torch.from_numpy(chosen)])
+            part[1].append(torch.from_numpy(targets[chosen]))
     with torch.no_grad():
-        (train_x, held_x) = (model.appearance_norm.eval()(torch.cat(parts[is_held][0])) for is_held in (False, True))
-    train_y, held_y = torch.cat(parts[False][1]), torch.cat(parts[True][1])
+        train_x, held_x = (model.appearance_norm.eval()(torch.cat(part[0])) for part in (fitting, checking))
+    train_y, held_y = torch.cat(fitting[1]), torch.cat(checking[1])
     weights = torch.where(train_y > 0, 0.5 / train_y.mean(), 0.5 / (1 - train_y.mean()))
     gate = model.person_gate
     results = []
@@ -418,7 +418,8 @@ def score(args) -> None:
         model = ShotVideoMAEForShotClassification.from_pretrained(folder).eval()
         for name, (features, labels) in sets.items():
             figures = head_metrics(labels.numpy(), shot_answers(model, features), list(SCALE_LABELS))
-            print(f"{Path(folder).parent.name}/{Path(folder).name:<24} {name:<26} {figures['accuracy']:.3f} / {figures['macro_f1']:.3f}  ({len(labels)})")
+            label = f"{Path(folder).parent.name}/{Path(folder).name}"
+            print(f"{label:<40} {name:<26} {figures['accuracy']:.3f} / {figures['macro_f1']:.3f}  ({len(labels)})")
 
 
 def clip_folds(args) -> None:

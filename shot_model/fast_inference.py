@@ -57,7 +57,6 @@ import torch.nn.functional as F
 # Only the pure-torch streams: this module must import without transformers (see shot_model/fast_loading.py).
 from .models.shot_videomae.appearance_stream import EfficientNetLite0Features, appearance_frame_indices, to_lite0_input
 from .models.shot_videomae.camera_motion_stream import PATCH, camera_motion_features
-from .models.shot_videomae.person_gate import person_gated_scale_logits
 
 # Pieces of a batch that each stream takes at a time, so that intermediates stay in cache and under glibc's 32 MB
 # mmap threshold (above it every allocation is fresh pages, and page faults cost more than the arithmetic). Chosen
@@ -174,10 +173,6 @@ class FastShotClassifier:
             self.appearance = FoldedEfficientNetLite0(network, config.appearance_size, onednn_fusion_works() if fused is None else fused)
             self.appearance_norm = _batch_norm_of(weights, "appearance_norm")
         self.scale_head = _linear_of(weights, "scale_head.classifier")
-        self.gates_scale = config.scale_person_gate and self.scale_head is not None
-        if self.gates_scale:  # both are the model's whenever it gates (a KeyError names a missing one)
-            self.other_scale_head = weights["other_scale_head.classifier.weight"], weights["other_scale_head.classifier.bias"]
-            self.person_gate = weights["person_gate.weight"], weights["person_gate.bias"]
         self.movement_head = _linear_of(weights, "movement_head.classifier")
         self.measures_camera_motion = config.camera_motion_stream and self.movement_head is not None
         if self.measures_camera_motion:  # both are the model's whenever it measures camera motion
@@ -200,9 +195,6 @@ class FastShotClassifier:
         # The heads as the model runs them in eval mode (dropout is the identity there).
         scale_features = _batch_normed(appearance, self.appearance_norm) if appearance is not None else pooled
         scale_logits = F.linear(scale_features, *self.scale_head) if self.scale_head is not None else None
-        if self.gates_scale:
-            other, gate = F.linear(scale_features, *self.other_scale_head), F.linear(scale_features, *self.person_gate)
-            scale_logits = person_gated_scale_logits(scale_logits, other, gate)
         movement_logits = F.linear(pooled, *self.movement_head) if self.movement_head is not None else None
         if camera_motion is not None:
             movement_logits = movement_logits + F.linear(_batch_normed(camera_motion, self.camera_motion_norm), *self.camera_motion_head)

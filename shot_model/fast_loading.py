@@ -30,19 +30,15 @@ CONFIG_DEFAULTS = {
     "hidden_act": "gelu", "hidden_size": 192, "num_attention_heads": 3, "num_hidden_layers": 12, "layer_norm_eps": 1e-12,
     "qv_bias": True, "use_mean_pooling": True, "image_size": 112, "patch_size": 16, "tubelet_size": 2, "num_frames": 8,
     "num_channels": 3, "frame_differences": False, "appearance_stream": None, "appearance_size": 144, "appearance_frames": 2,
-    "camera_motion_stream": False, "scale_person_gate": False, "scale_labels": ["ECS", "CS", "MS", "FS", "LS"], "movement_labels": ["Static", "Motion", "Push", "Pull"],
+    "camera_motion_stream": False, "scale_labels": ["ECS", "CS", "MS", "FS", "LS"], "movement_labels": ["Static", "Motion", "Push", "Pull"],
     "active_heads": "both",
 }  # fmt: skip
 # Older VideoMAE checkpoints name the query and value biases so; transformers renames them when it loads a model.
 LEGACY_NAMES = {".attention.attention.q_bias": ".attention.attention.query.bias", ".attention.attention.v_bias": ".attention.attention.value.bias"}
 # The weights of each head, and of the streams only it reads: a config without the head has none of these modules.
-HEAD_WEIGHTS = {"scale": ("scale_head.", "other_scale_head.", "person_gate."), "movement": ("movement_head.", "camera_motion_head.", "camera_motion_norm.")}
-# The weights of each optional part: a config that turns it off has none of these modules either.
-STREAM_WEIGHTS = {
-    "appearance_stream": ("appearance.", "appearance_norm."),
-    "camera_motion_stream": ("camera_motion_head.", "camera_motion_norm."),
-    "scale_person_gate": ("other_scale_head.", "person_gate."),
-}
+HEAD_WEIGHTS = {"scale": ("scale_head.",), "movement": ("movement_head.", "camera_motion_head.", "camera_motion_norm.")}
+# The weights of each optional stream: a config that turns the stream off has none of these modules either.
+STREAM_WEIGHTS = {"appearance_stream": ("appearance.", "appearance_norm."), "camera_motion_stream": ("camera_motion_head.", "camera_motion_norm.")}
 
 
 @dataclass
@@ -102,7 +98,10 @@ def _model_weights(config, weights: dict[str, torch.Tensor]) -> dict[str, torch.
     out is not loaded (and not fingerprinted) even when the file holds it."""
     active = {"both": ("scale", "movement")}.get(config.active_heads, (config.active_heads,))
     dropped = tuple(prefix for head, prefixes in HEAD_WEIGHTS.items() if head not in active for prefix in prefixes)
-    dropped += tuple(prefix for stream, prefixes in STREAM_WEIGHTS.items() if not getattr(config, stream) for prefix in prefixes)
+    if not config.appearance_stream:
+        dropped += STREAM_WEIGHTS["appearance_stream"]
+    if not config.camera_motion_stream:
+        dropped += STREAM_WEIGHTS["camera_motion_stream"]
     if not config.qv_bias:
         dropped += tuple(name for name in weights if name.endswith((".attention.attention.query.bias", ".attention.attention.value.bias")))
     return {name: tensor for name, tensor in weights.items() if not name.startswith(dropped)}
@@ -143,8 +142,6 @@ def config_problem(config) -> str | None:
         return f"hidden_size ({config.hidden_size}) is not divisible by num_attention_heads ({config.num_attention_heads})"
     if not 1 <= config.appearance_frames <= config.num_frames:
         return f"appearance_frames ({config.appearance_frames}) is not between 1 and num_frames ({config.num_frames})"
-    if config.scale_person_gate and not config.appearance_stream:
-        return "scale_person_gate reads the appearance stream's features, but appearance_stream is not set"
     if config.active_heads not in ("both", "scale", "movement"):
         return f"active_heads is {config.active_heads!r}, not 'both', 'scale' or 'movement'"
     for name in ("scale_labels", "movement_labels"):

@@ -14,7 +14,7 @@ DEFAULT_MODEL = REPO_ROOT / "checkpoints" / "shot-videomae-starter"
 MODEL_TYPE = "shot_videomae"
 # The newest config.json format this shot-model reads: configuration_shot_videomae's CONFIG_FORMAT_VERSION, which
 # imports transformers; tests/test_fast_loading.py keeps the two equal.
-CONFIG_FORMAT_VERSION = 4
+CONFIG_FORMAT_VERSION = 3
 
 
 class ModelLoadError(RuntimeError):

@@ -129,11 +129,10 @@ def test_a_classifier_on_the_cpu_classifies_through_the_fast_copy(starter, real_
         {"appearance_stream": "efficientnet-lite0", "appearance_size": 64},
         {"appearance_stream": "efficientnet-lite0", "appearance_size": 57, "appearance_frames": 3, "camera_motion_stream": True, "frame_differences": True},
         {"active_heads": "scale", "appearance_stream": "efficientnet-lite0", "appearance_size": 64},
-        {"appearance_stream": "efficientnet-lite0", "appearance_size": 64, "scale_person_gate": True},
         {"active_heads": "movement", "camera_motion_stream": True},
         {"use_mean_pooling": False, "qv_bias": False, "num_hidden_layers": 2},
     ],
-    ids=["plain", "differences", "differences-tubelet1", "camera", "appearance", "all-streams", "scale-only", "person-gate", "movement-only", "cls-token"],
+    ids=["plain", "differences", "differences-tubelet1", "camera", "appearance", "all-streams", "scale-only", "movement-only", "cls-token"],
 )
 def test_every_kind_of_model_gives_its_own_answers(overrides, monkeypatch):
     monkeypatch.setattr(fast_inference, "SUB_BATCH", 4)  # 9 clips: sub-batches of 4, 4 and 1

@@ -65,11 +65,10 @@ def test_the_starter_loaded_fast_answers_as_the_model_loaded_by_transformers():
         {"camera_motion_stream": True, "frame_differences": True},
         {"appearance_stream": "efficientnet-lite0", "appearance_size": 57, "appearance_frames": 3, "camera_motion_stream": True, "frame_differences": True},
         {"active_heads": "scale", "appearance_stream": "efficientnet-lite0", "appearance_size": 64},
-        {"active_heads": "scale", "appearance_stream": "efficientnet-lite0", "appearance_size": 64, "scale_person_gate": True},
         {"active_heads": "movement", "camera_motion_stream": True},
         {"use_mean_pooling": False, "qv_bias": False, "num_hidden_layers": 2},
     ],
-    ids=["camera", "all-streams", "scale-only", "person-gate", "movement-only", "cls-token"],
+    ids=["camera", "all-streams", "scale-only", "movement-only", "cls-token"],
 )
 def test_every_kind_of_saved_model_loads_fast_with_its_own_answers(overrides, tmp_path):
     torch.manual_seed(0)
@@ -185,15 +184,3 @@ def test_a_stream_the_config_turns_off_is_refused_or_left_out_as_transformers_do
     fast, ordinary = ShotClassifier.from_pretrained(tmp_path, device="cpu"), ShotClassifier.from_pretrained(tmp_path, device="cpu", fast=False)
     assert fast._model is None and not fast.fast_model.measures_camera_motion
     assert fast.weights_fingerprint == ordinary.weights_fingerprint
-
-
-def test_a_person_gate_the_weights_lack_is_refused_by_both_loads(tmp_path):
-    """A config that turns the gate on over weights saved without it: transformers would make the gate up at random."""
-    model = randomised(ShotVideoMAEForShotClassification(tiny_config(appearance_stream="efficientnet-lite0"))).eval()
-    model.save_pretrained(tmp_path)
-    video_processor_for(model.config).save_pretrained(tmp_path)
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "scale_person_gate": True}))
-    for fast in (True, False):
-        with pytest.raises(ModelLoadError, match="person_gate|other_scale_head"):
-            ShotClassifier.from_pretrained(tmp_path, device="cpu", fast=fast)

@@ -96,7 +96,6 @@ INCONSISTENT = {
     "hidden size": (lambda folder: _edit_json(folder / "config.json", hidden_size=64, intermediate_size=128), "not fit"),
     "frame differences": (lambda folder: _edit_json(folder / "config.json", frame_differences=True), "not fit"),
     "appearance stream": (lambda folder: _edit_json(folder / "config.json", appearance_stream="efficientnet-lite0"), "not fit"),
-    "person gate without its stream": (lambda folder: _edit_json(folder / "config.json", scale_person_gate=True), "scale_person_gate reads the appearance stream"),
     "value type": (lambda folder: _edit_json(folder / "config.json", num_frames="4"), "must be a whole number|Could not load the model folder"),
 }
 

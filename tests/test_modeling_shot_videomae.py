@@ -278,8 +278,7 @@ def test_the_shipped_starter_carries_the_packages_own_code(tmp_path):
 
 @pytest.mark.parametrize(
     "streams, version",
-    [({}, 1), ({"appearance_stream": "efficientnet-lite0"}, 2), ({"camera_motion_stream": True}, 3),
-     ({"appearance_stream": "efficientnet-lite0", "scale_person_gate": True}, 4)],
+    [({}, 1), ({"appearance_stream": "efficientnet-lite0"}, 2), ({"camera_motion_stream": True}, 3)],
 )
 def test_a_saved_config_carries_the_oldest_format_that_describes_it(tmp_path, streams, version):
     # Code older than a stream must refuse a model that has it (not build one without it), and may load the rest.
@@ -288,31 +287,3 @@ def test_a_saved_config_carries_the_oldest_format_that_describes_it(tmp_path, st
     # A stream added to a saved model (as train.py's later stages do) counts too.
     ShotVideoMAEConfig.from_pretrained(plain, **streams).save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["format_version"] == version
-
-
-def test_the_person_gate_blends_the_two_scale_heads_by_how_likely_the_subject_is_a_person(tmp_path):
-    torch.manual_seed(0)
-    config = tiny_config(image_size=64, appearance_stream="efficientnet-lite0", appearance_size=64, scale_person_gate=True)
-    model = ShotVideoMAEForShotClassification(config).eval()
-    pixel_values = clips(config)
-    with torch.no_grad():
-        features = model.appearance_norm(model.appearance_of(pixel_values))
-        person, other = model.scale_head(features).softmax(-1), model.other_scale_head(features).softmax(-1)
-        gate = torch.sigmoid(model.person_gate(features))
-        output = model(pixel_values, scale_labels=torch.tensor([0, 3]))
-        # Softmax of the scores is the blend, and the loss is the blend's cross-entropy.
-        blend = gate * person + (1 - gate) * other
-        torch.testing.assert_close(output.scale_logits.softmax(-1), blend)
-        torch.testing.assert_close(output.loss, -blend[[0, 1], [0, 3]].log().mean())
-        # A gate sure of a person gives the people head's answer alone.
-        model.person_gate.bias.fill_(50.0)
-        torch.testing.assert_close(model(pixel_values).scale_logits, model.scale_head(features).log_softmax(-1))
-    model.save_pretrained(tmp_path)
-    reloaded = ShotVideoMAEForShotClassification.from_pretrained(tmp_path).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(reloaded(pixel_values).scale_logits, model(pixel_values).scale_logits)
-
-
-def test_the_person_gate_needs_the_appearance_stream():
-    with pytest.raises(ValueError, match="appearance_stream"):
-        tiny_config(scale_person_gate=True)

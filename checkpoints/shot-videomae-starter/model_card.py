@@ -96,13 +96,6 @@ def _input_section(config) -> str:
             if config.camera_motion_stream
             else []
         )
-        + (
-            ["- Person gate: the scale head has a second linear layer for subjects that are not people (objects, hands "
-             "at work, animals, scenes), and a gate over the same features gives the chance that the subject is a "
-             "person; the scale probabilities are the two layers' blended by it."]
-            if config.scale_person_gate
-            else []
-        )
     )
 
 

@@ -30,7 +30,6 @@ from shot_model.data.shot_table import MISSING_LABEL, read_shot_csv
 from shot_model.evaluation.metrics import head_metrics
 from shot_model.evaluation.scorer import frames_of_shots
 from shot_model.models.shot_videomae import MOVEMENT_LABELS, SCALE_LABELS
-from shot_model.models.shot_videomae.person_gate import person_gated_scale_logits
 from shot_model.sampling import clip_frame_indices, rgb_clip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -240,19 +239,15 @@ def minimise(parameters: list[torch.Tensor], loss_of, steps: int = 300) -> None:
 
 
 @torch.no_grad()
-def set_head(model, parameters: list[torch.Tensor], layer: str = "scale_head.classifier") -> None:
-    for parameter, value in zip(model.get_submodule(layer).parameters(), parameters, strict=True):
+def set_head(model, parameters: list[torch.Tensor]) -> None:
+    for parameter, value in zip(model.scale_head.classifier.parameters(), parameters, strict=True):
         parameter.copy_(value)
 
 
 @torch.no_grad()
 def shot_answers(model, features) -> np.ndarray:
-    """The scale class the model gives each clip's appearance features (the gate too, when it has one)."""
-    normalised = model.appearance_norm.eval()(features)
-    logits = model.scale_head(normalised)
-    if model.config.scale_person_gate:
-        logits = person_gated_scale_logits(logits, model.other_scale_head(normalised), model.person_gate(normalised))
-    return logits.argmax(-1).numpy()
+    """The scale class the model's head gives each clip's appearance features."""
+    return model.scale_head(model.appearance_norm.eval()(features)).argmax(-1).numpy()
 
 
 def held_out(owners: np.ndarray, share: float = 0.2) -> np.ndarray:
@@ -264,8 +259,6 @@ def held_out(owners: np.ndarray, share: float = 0.2) -> np.ndarray:
 def fit(args) -> None:
     from shot_model.models.shot_videomae import ShotVideoMAEForShotClassification
 
-    if ShotVideoMAEForShotClassification.config_class.from_pretrained(args.model).scale_person_gate:
-        raise SystemExit(f"{args.model} has a person gate; refit from the model it was made from")
     shots_train = load(args.features, "shots_train")
     val = load(args.features, "shots_val")
     # Stills and crop windows: a fixed fifth of each is held out, to break ties between settings the 16 real
@@ -304,19 +297,8 @@ def fit(args) -> None:
     print(f"chosen by validation: stills x{still_weight}, crops x{crop_weight}, decay {weight_decay}, mix {mix}")
     record = {"still_weight": still_weight, "crop_weight": crop_weight, "weight_decay": weight_decay, "mix": mix,
               "validation_shots_accuracy_macro_f1": score[1:3], "held_out_pictures_macro_f1": score[3]}
-    if args.person_gate:
-        best = ShotVideoMAEForShotClassification.from_pretrained(args.model, scale_person_gate=True).eval()
-        set_head(best, head, "other_scale_head.classifier")
-        record["gate_weight_decay"], record["gate_held_out_accuracy"] = fit_person_gate(best, args.features)
-        shots = head_metrics(val[1].numpy(), shot_answers(best, val[0]), list(SCALE_LABELS))
-        held = head_metrics(held_labels.numpy(), shot_answers(best, held_features), list(SCALE_LABELS))
-        print(f"gated: the starting head for people, the fitted one for anything else; validation shots "
-              f"{shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures {held['accuracy']:.3f} / {held['macro_f1']:.3f}")
-        record["gated_validation_shots_accuracy_macro_f1"] = (shots["accuracy"], shots["macro_f1"])
-        record["gated_held_out_pictures_accuracy_macro_f1"] = (held["accuracy"], held["macro_f1"])
-    else:
-        best = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
-        set_head(best, head)
+    best = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
+    set_head(best, head)
     best.config.eval_results = None  # the old head's figures; validate.py and publishing write the new ones
     best.config.training_data = f"{training_description(best.config.training_data)} {STAGE_4_DESCRIPTION}"
     best.save_pretrained(args.out)
@@ -342,51 +324,6 @@ def training_description(text: str | None) -> str:
     """The first paragraph of a model's training description: what it was trained on, without a published recipe."""
     first = (text or "").split("\n\n")[0]
     return first.split(" The scale head was then refitted")[0]
-
-
-def person_targets(owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each still or crop window's subject is a person (1.0) or not (0.0), and which are known."""
-    subjects = subject_of(owners)
-    known = np.array([name in subjects for name in owners])
-    return np.array([subjects.get(name) == "person" for name in owners], dtype=np.float32), known
-
-
-def fit_person_gate(model, features_folder: Path, decays=(1e-3, 1e-2, 1e-1)) -> tuple[float, float]:
-    """Fit the gate (is the subject a person?) on the stills' and crop windows' subjects, class-balanced logistic
-    regression on the normalised appearance features; the L2 strength chosen on the held-out fifth.
-    Returns the chosen strength and its held-out accuracy."""
-    fitting, checking = ([], []), ([], [])  # (features, targets) of the pictures fitted and of the held-out fifth
-    for name in ("stills", "crops"):
-        features, _, owners = load(features_folder, name)
-        targets, known = person_targets(owners)
-        held = held_out(owners)
-        for part, chosen in ((fitting, known & ~held), (checking, known & held)):
-            part[0].append(features[torch.from_numpy(chosen)])
-            part[1].append(torch.from_numpy(targets[chosen]))
-    with torch.no_grad():
-        train_x, held_x = (model.appearance_norm.eval()(torch.cat(part[0])) for part in (fitting, checking))
-    train_y, held_y = torch.cat(fitting[1]), torch.cat(checking[1])
-    weights = torch.where(train_y > 0, 0.5 / train_y.mean(), 0.5 / (1 - train_y.mean()))
-    gate = model.person_gate
-    results = []
-    for decay in decays:
-        with torch.no_grad():
-            gate.weight.zero_(), gate.bias.zero_()
-
-        def loss(decay=decay):
-            losses = torch.nn.functional.binary_cross_entropy_with_logits(gate(train_x).squeeze(-1), train_y, reduction="none")
-            return (losses * weights).mean() + decay * (gate.weight**2).sum()
-
-        minimise(list(gate.parameters()), loss)
-        with torch.no_grad():
-            accuracy = ((gate(held_x).squeeze(-1) > 0).float() == held_y).float().mean().item()
-        print(f"person gate L2 {decay:<6} held-out accuracy {accuracy:.3f} ({len(held_y)} pictures, {held_y.mean():.0%} people)")
-        results.append((accuracy, decay, [p.detach().clone() for p in gate.parameters()]))
-    accuracy, decay, parameters = max(results, key=lambda result: result[0])
-    with torch.no_grad():
-        for parameter, value in zip(gate.parameters(), parameters, strict=True):
-            parameter.copy_(value)
-    return decay, accuracy
 
 
 def subject_group(subject: str | None) -> str:
@@ -439,8 +376,6 @@ def clip_folds(args) -> None:
     answers = {"start": np.zeros(len(crop_labels), int), "refit": np.zeros(len(crop_labels), int)}
     for fold in range(args.folds):
         model = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
-        if model.config.scale_person_gate:
-            raise SystemExit(f"{args.model} has a person gate: refit from a model without one")
         out = torch.from_numpy(folds == fold)
         fitted_crops = out.logical_not() & torch.from_numpy(~held_out(crop_owners))
         parts = [(shots_train[0], shots_train[1], 1.0), (stills[kept_stills], still_labels[kept_stills], args.still_weight),
@@ -477,11 +412,6 @@ def main(argv=None) -> None:
         "--mixes", type=float, nargs="+", default=[1.0],
         help="the saved head is mix x the fitted one + (1 - mix) x the one it started from (weight-space ensembling, as "
         "WiSE-FT: keeps more of what the starting head does well); each is a candidate (default: 1.0, the fitted head)",
-    )
-    fitting.add_argument(
-        "--person-gate", action="store_true",
-        help="save a gated head: the starting model's scale head for people, the fitted one for any other subject, and "
-        "a gate fitted on the stills' and crop windows' subjects (config scale_person_gate)",
     )
     scoring = commands.add_parser("score", help="score models on the validation shots and held-out pictures, by subject")
     scoring.add_argument("--features", type=Path, required=True)

@@ -6,8 +6,8 @@ The label sets follow the MovieShots taxonomy (Rao et al., ECCV 2020); see the p
 from transformers import PreTrainedConfig, VideoMAEConfig
 
 # Bumped when a saved config gains a meaning older code would misread; loaders refuse newer formats.
-# 2: the appearance stream, 3: the camera-motion stream, 4: the person gate (older code would build a model without them)
-CONFIG_FORMAT_VERSION = 4
+# 2: the appearance stream, 3: the camera-motion stream (older code would build a model without them)
+CONFIG_FORMAT_VERSION = 3
 SCALE_LABELS = ("ECS", "CS", "MS", "FS", "LS")
 MOVEMENT_LABELS = ("Static", "Motion", "Push", "Pull")
 ACTIVE_HEADS = ("both", "scale", "movement")
@@ -92,11 +92,6 @@ class ShotVideoMAEConfig(PreTrainedConfig):
             Measure how the whole picture moves between the clip's frames (phase correlation of patches, a fitted
             shift and zoom; camera_motion_stream.py) and let the movement head read that too, through a batch norm
             and a linear layer whose scores add to the VideoMAE stream's.
-        scale_person_gate (`bool`, *optional*, defaults to `False`):
-            Give the scale head a second linear layer for subjects that are not people (objects, hands at work,
-            animals, landscapes: LABELING.md frames them by other rules) and a gate, one linear layer over the same
-            appearance features, that reads how likely the subject is a person; the scale scores are the
-            log-probabilities of the two layers' answers blended by that likelihood. Needs the appearance stream.
         scale_labels (`list[str]`, *optional*, defaults to `["ECS", "CS", "MS", "FS", "LS"]`):
             Shot-scale classes, in head output order.
         movement_labels (`list[str]`, *optional*, defaults to `["Static", "Motion", "Push", "Pull"]`):
@@ -157,7 +152,6 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         appearance_size=144,
         appearance_frames=2,
         camera_motion_stream=False,
-        scale_person_gate=False,
         scale_labels=SCALE_LABELS,
         movement_labels=MOVEMENT_LABELS,
         active_heads="both",
@@ -195,9 +189,6 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         self.appearance_size = appearance_size
         self.appearance_frames = appearance_frames
         self.camera_motion_stream = bool(camera_motion_stream)
-        if scale_person_gate and not appearance_stream:
-            raise ValueError("scale_person_gate reads the appearance stream's features: set appearance_stream too")
-        self.scale_person_gate = bool(scale_person_gate)
         self.scale_labels = _checked_labels("scale_labels", scale_labels)
         self.movement_labels = _checked_labels("movement_labels", movement_labels)
         if active_heads not in ACTIVE_HEADS:
@@ -225,8 +216,6 @@ class ShotVideoMAEConfig(PreTrainedConfig):
         """The oldest config format that describes this model, which is what gets saved: code too old to build
         one of its streams then refuses the config instead of building a model without it, and older code can
         still load models that use nothing new."""
-        if self.scale_person_gate and self.has_scale_head:
-            return 4
         if self.camera_motion_stream:
             return 3
         if self.appearance_stream:

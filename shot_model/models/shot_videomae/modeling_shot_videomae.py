@@ -29,7 +29,6 @@ from .appearance_stream import (
 from .camera_motion_stream import camera_motion_feature_count, camera_motion_features
 from .configuration_shot_videomae import BACKBONE_KEYS, ShotVideoMAEConfig
 from .model_card import render_model_card
-from .person_gate import person_gated_scale_logits
 
 IGNORE_INDEX = -100
 
@@ -148,11 +147,6 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
             if config.has_scale_head
             else None
         )
-        if config.scale_person_gate and config.has_scale_head:
-            # People are framed by the body, anything else by how much of the frame it fills: a head learnt on people
-            # reads a mug filling the frame as a wide view. Each framing gets a layer, and a gate says which applies.
-            self.other_scale_head = ShotClassificationHead(scale_features, len(config.scale_labels), config.head_dropout)
-            self.person_gate = nn.Linear(scale_features, 1)
         self.movement_head = (
             ShotClassificationHead(config.hidden_size, len(config.movement_labels), config.head_dropout)
             if config.has_movement_head
@@ -254,8 +248,6 @@ class ShotVideoMAEForShotClassification(ShotVideoMAEPreTrainedModel):
 
         scale_features = self.appearance_norm(appearance) if appearance is not None else pooled
         scale_logits = self.scale_head(scale_features) if self.scale_head is not None else None
-        if scale_logits is not None and self.config.scale_person_gate:
-            scale_logits = person_gated_scale_logits(scale_logits, self.other_scale_head(scale_features), self.person_gate(scale_features))
         movement_logits = self.movement_head(pooled) if self.movement_head is not None else None
         if camera_motion is not None:
             movement_logits = movement_logits + self.camera_motion_head(self.camera_motion_norm(camera_motion))

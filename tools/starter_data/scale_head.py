@@ -209,12 +209,16 @@ def class_balanced(labels: torch.Tensor, source_weights: torch.Tensor, classes: 
     return source_weights * (counts.sum() / (classes * counts))[labels]
 
 
-def fit_head(model, features, labels, weights, weight_decay: float, start: list[torch.Tensor], steps: int = 300) -> None:
-    """Full-batch L-BFGS on the scale head's linear layer: class- and source-weighted cross-entropy plus an L2 pull
-    towards `start`, the head it started from (what the synthetic data taught stays unless real framing says otherwise)."""
+def fit_head(model, parts: list[tuple[torch.Tensor, torch.Tensor, float]], weight_decay: float, steps: int = 300) -> list[torch.Tensor]:
+    """Full-batch L-BFGS on the scale head's linear layer over `parts`, (features, labels, source weight) each:
+    class- and source-weighted cross-entropy plus an L2 pull towards the head it starts from (what the synthetic data
+    taught stays unless real framing says otherwise). Returns that starting head."""
     head = model.scale_head.classifier
+    start = [p.detach().clone() for p in head.parameters()]
+    labels = torch.cat([part[1] for part in parts])
+    weights = class_balanced(labels, torch.cat([torch.full((len(part[1]),), part[2]) for part in parts]))
     with torch.no_grad():
-        normalised = model.appearance_norm.eval()(features)
+        normalised = model.appearance_norm.eval()(torch.cat([part[0] for part in parts]))
 
     def loss():
         losses = torch.nn.functional.cross_entropy(head(normalised), labels, reduction="none")
@@ -222,6 +226,7 @@ def fit_head(model, features, labels, weights, weight_decay: float, start: list[
         return loss + weight_decay * sum(((p - p0) ** 2).sum() for p, p0 in zip(head.parameters(), start))
 
     minimise(list(head.parameters()), loss, steps)
+    return start
 
 
 def minimise(parameters: list[torch.Tensor], loss_of, steps: int = 300) -> None:
@@ -275,11 +280,7 @@ def fit(args) -> None:
     for still_weight, crop_weight, weight_decay in itertools.product(args.still_weights, args.crop_weights, args.weight_decays):
         model = ShotVideoMAEForShotClassification.from_pretrained(args.model).eval()
         parts = [(shots_train[0], shots_train[1], 1.0), (*pictures["stills"], still_weight), (*pictures["crops"], crop_weight)]
-        features = torch.cat([part[0] for part in parts])
-        labels = torch.cat([part[1] for part in parts])
-        source = torch.cat([torch.full((len(part[1]),), part[2]) for part in parts])
-        start = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
-        fit_head(model, features, labels, class_balanced(labels, source), weight_decay, start)
+        start = fit_head(model, parts, weight_decay)
         fitted = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
         for mix in args.mixes:
             head = [mix * new + (1 - mix) * old for old, new in zip(start, fitted)]
@@ -380,11 +381,8 @@ def clip_folds(args) -> None:
         fitted_crops = out.logical_not() & torch.from_numpy(~held_out(crop_owners))
         parts = [(shots_train[0], shots_train[1], 1.0), (stills[kept_stills], still_labels[kept_stills], args.still_weight),
                  (crops[fitted_crops], crop_labels[fitted_crops], args.crop_weight)]  # fmt: skip
-        labels = torch.cat([part[1] for part in parts])
-        source = torch.cat([torch.full((len(part[1]),), part[2]) for part in parts])
         answers["start"][out.numpy()] = shot_answers(model, crops[out])
-        start = [p.detach().clone() for p in model.scale_head.classifier.parameters()]
-        fit_head(model, torch.cat([part[0] for part in parts]), labels, class_balanced(labels, source), args.weight_decay, start)
+        fit_head(model, parts, args.weight_decay)
         answers["refit"][out.numpy()] = shot_answers(model, crops[out])
     for group in ("all", "person", "things", "scene"):
         keep = np.ones(len(groups), bool) if group == "all" else groups == group

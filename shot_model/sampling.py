@@ -9,9 +9,9 @@ import numpy as np
 
 from .video import Frame
 
-# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 191 frames; checked by the
-# tests): 256 frames of the 144-line analysis size are 28 MB at 16:9.
-KEEP_RECENT = 256
+# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 319 frames; checked by the
+# tests): 384 frames of the 144-line analysis size are 42 MB at 16:9.
+KEEP_RECENT = 384
 
 
 def clip_frame_indices(start: int, end: int, num_frames: int, clips: int = 1, edge_fraction: float = 0.05) -> list[list[int]]:
@@ -41,7 +41,7 @@ class ShotFrameBuffer:
     Older frames are kept on a grid of every `stride`-th frame from the shot's start; the grid doubles its step
     whenever more than `capacity` of them are kept, so a shot of any length is covered evenly. The newest
     `keep_recent` frames are always kept whole, on top: detectors confirm a boundary some frames after it happens
-    (the default splitter up to `ShotSplitter.LATENCY` frames, about 6.5 s at 25 fps, when it holds cuts back for a
+    (the default splitter up to `ShotSplitter.LATENCY` frames, about 13 s at 25 fps, when it holds cuts back for a
     transition check), and the frames after the boundary belong to the next shot, which may be short.
     """
 

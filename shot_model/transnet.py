@@ -20,6 +20,7 @@ montages of train clips with known dissolves, fades, wipes, flashes and rapid cu
 
 import functools
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -214,7 +215,7 @@ class FlashTest:
     taken for a cut: frames before and after the candidate cut match, and every frame between differs from both.
     Keeps the last `HISTORY` frames at 48x27, which `frame` also lends to the other detectors."""
 
-    HISTORY = 256  # at least GradualCheck.latency() (189 frames): its checks read frames that far back
+    HISTORY = 384  # at least GradualCheck.latency() (317 frames): its checks read frames that far back
 
     def __init__(self, settings: "TransNetSettings"):
         self.settings = settings
@@ -423,17 +424,30 @@ class GradualCheck:
     follows the share of such stretches. Frames come from a `FlashTest` history the caller fills (the splitter keeps
     one for its flash test anyway).
 
-    A transition is reported when its stretch ends, at most `LATENCY` frames after its first frame; `horizon` is the
-    first frame a transition reported later can start at, so the caller can release earlier cuts in order.
+    A transition is reported when its stretch's check has run, at most `latency()` frames after its first frame;
+    `horizon` is the first frame a transition reported later can start at, so the caller can release earlier cuts in
+    order.
+
+    With `background` (the default) the network runs on a worker thread while the caller goes on decoding: a check is
+    one long call that frees the GIL, and without bfloat16 (an AVX2 CPU) it costs 8-9 ms a frame, so a 40-frame
+    stretch held up decoding for a third of a second while FFmpeg's threads ran out of work. Its answers are
+    collected in order, waiting only when one is `BACKGROUND_SLACK` frames old, so the boundaries are the ones a
+    check run in line finds, reported at most that much later.
     """
 
     BLANK_HOLD = 48  # frames of black (or white) between a fade out and a fade in that still make one transition
+    # Frames decoded after a check was handed over before its answer is waited for. On 2 AVX2 cores the longest
+    # check (112 frames, about 1 s) runs while the decoder gets through 100-200 frames; every frame of slack is a
+    # frame more that FlashTest and sampling.ShotFrameBuffer keep.
+    BACKGROUND_SLACK = 128
 
     def __init__(self, history: FlashTest, settings: GradualSettings = GradualSettings(),
-                 transnet: TransNetSettings = TransNetSettings(), network: TransNetScorer | None = None):
+                 transnet: TransNetSettings = TransNetSettings(), network: TransNetScorer | None = None, background: bool = True):
         self.settings, self.transnet = settings, transnet
         self.history = history
         self.network = network if network is not None else shared_network()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-model-transnet") if background else None
+        self._checks: deque[tuple[int, int, Future]] = deque()  # (first frame scored, frame handed over at, scores)
         self._last = -1  # newest frame seen
         self._step: dict[int, float] = {}  # frame -> difference from the frame before
         self._spread: dict[int, float] = {}  # frame -> grey-level standard deviation
@@ -450,13 +464,15 @@ class GradualCheck:
     def latency(cls, settings: GradualSettings = GradualSettings()) -> int:
         """The most frames between a transition's first frame and the frame whose arrival reports it."""
         s = settings
-        return (s.max_window - 2 * s.context) + s.widest_context + s.gap + 1 + s.delay + cls.BLANK_HOLD
+        return (s.max_window - 2 * s.context) + s.widest_context + s.gap + 1 + s.delay + cls.BLANK_HOLD + cls.BACKGROUND_SLACK
 
     @property
     def horizon(self) -> int:
         """No transition reported from now on starts before this frame."""
         start = self._stretch[0] if self._stretch is not None else self._evaluated + 1
         start -= self.settings.widest_context
+        if self._checks:  # a check still running may find a transition from its first frame on
+            start = min(start, self._checks[0][0])
         return min(start, self._pending.first) if self._pending is not None else start
 
     def push(self, index: int, small: np.ndarray) -> list[Boundary]:
@@ -475,10 +491,9 @@ class GradualCheck:
             self._across_long[index - long_lag] = _difference(small, before)
         stale = index - self._keep  # one frame a push leaves the window of everything still to be judged or joined
         self._step.pop(stale, None), self._spread.pop(stale, None), self._across.pop(stale, None), self._across_long.pop(stale, None)
-        found = []
         while self._evaluated + 1 <= index - self.settings.delay:
-            found += self._judge(self._evaluated + 1)
-        found = self._joined(found)
+            self._judge(self._evaluated + 1)
+        found = self._joined(self._answers(wait_all=False))
         if self._pending is not None and self._stretch is None and self._pending_can_go():
             found.append(self._pending)
             self._pending = None
@@ -489,19 +504,22 @@ class GradualCheck:
         frames since are not a hold on black or white (held at most `BLANK_HOLD` frames)."""
         reach = self._evaluated - self.settings.widest_context
         last = self._pending.last
+        if self._checks and self._between_is_blank(last, self._checks[0][0]):  # a running check may find its other half
+            return False
         if reach <= last + self.settings.gap:
             return False
         return reach > last + self.BLANK_HOLD or not self._between_is_blank(last, reach + 1)
 
     def finish(self) -> list[Boundary]:
         """Judge the frames that could not be judged yet and check the last stretch."""
-        found = []
         while self._evaluated + 1 <= self._last:
-            found += self._judge(self._evaluated + 1)
+            self._judge(self._evaluated + 1)
         if self._stretch is not None:
-            found += self._check(*self._stretch)
+            self._check(*self._stretch)
             self._stretch = None
-        found = self._joined(found)
+        found = self._joined(self._answers(wait_all=True))
+        if self._worker is not None:
+            self._worker.shutdown()
         if self._pending is not None:
             found.append(self._pending)
             self._pending = None
@@ -532,22 +550,21 @@ class GradualCheck:
         spreads = [self._spread.get(i) for i in between]
         return all(spread is not None and spread < self.settings.fade_std for spread in spreads)
 
-    def _judge(self, t: int) -> list[Boundary]:
+    def _judge(self, t: int) -> None:
         self._evaluated = t
-        s, found = self.settings, []
+        s = self.settings
         short, long = self._is_candidate(t), self._is_long_candidate(t)
         if short or long:
             if self._stretch is not None and t - self._stretch[1] <= s.gap and t - self._stretch[0] < s.max_window - 2 * s.context:
                 self._stretch[1] = t
                 self._stretch_is_short |= short
-                return []
+                return
             if self._stretch is not None:
-                found = self._check(*self._stretch)
+                self._check(*self._stretch)
             self._stretch, self._stretch_is_short = [t, t], short
         elif self._stretch is not None and t - self._stretch[1] > s.gap:
-            found = self._check(*self._stretch)
+            self._check(*self._stretch)
             self._stretch = None
-        return found
 
     def _is_candidate(self, t: int) -> bool:
         s = self.settings
@@ -572,19 +589,36 @@ class GradualCheck:
         around = [across[i] for i in (t - offset, t + offset) if i in across]
         return change > ratio * max(around, default=0.0)
 
-    def _check(self, first: int, last: int) -> list[Boundary]:
-        """TransNetV2 on the stretch with its context; the gradual transitions it finds there."""
+    def _check(self, first: int, last: int) -> None:
+        """Hand TransNetV2 the stretch with its context (`_answers` reads what it finds)."""
         # A stretch only the long test found is a long transition: the network needs more of the shots either side.
         context = self.settings.context if self._stretch_is_short else self.settings.long_context
         start, end = max(0, first - context), min(self._last, last + context)
         frames = [self.history.frame(i) for i in range(start, end + 1)]
         if any(frame is None for frame in frames):  # cannot happen with FlashTest.HISTORY >= LATENCY; never guess
-            return []
-        single, many = self.network.scores(np.stack(frames))  # (frames, 27, 48, 3)
+            return
+        window = np.stack(frames)  # (frames, 27, 48, 3), a copy: the history moves on while the worker reads it
         self.frames_checked += len(frames)
-        tracker = ScoreTracker(self.transnet, self.history)
-        found = tracker.add(start, single, many) + tracker.finish(close_open_run=True)
-        return [boundary for boundary in found if boundary.kind == "gradual"]
+        if self._worker is not None:
+            self._checks.append((start, self._last, self._worker.submit(self.network.scores, window)))
+        else:
+            done = Future()
+            done.set_result(self.network.scores(window))
+            self._checks.append((start, self._last, done))
+
+    def _answers(self, wait_all: bool) -> list[Boundary]:
+        """The gradual transitions of the checks that have run, oldest first, up to the first still running; a check
+        `BACKGROUND_SLACK` frames old (or any, with `wait_all`) is waited for."""
+        found = []
+        while self._checks:
+            start, handed_over, scores = self._checks[0]
+            if not (wait_all or scores.done() or self._last - handed_over >= self.BACKGROUND_SLACK):
+                break
+            self._checks.popleft()
+            single, many = scores.result()
+            tracker = ScoreTracker(self.transnet, self.history)
+            found += [boundary for boundary in tracker.add(start, single, many) + tracker.finish(close_open_run=True) if boundary.kind == "gradual"]
+        return found
 
 
 def _difference(a: np.ndarray, b: np.ndarray) -> float:

@@ -21,6 +21,13 @@ PINNED = [
      {"Static": 2.1e-05, "Motion": 0.0, "Push": 4e-06, "Pull": 0.999975}),
 ]
 
+# The figures above came from an Intel Xeon (AVX-512). On an AMD EPYC (AVX2) the same code gives the first three
+# shots' probabilities within 2e-4 but the last shot's scale ones up to 0.0044 apart (CS 0.0429, FS 0.0185, LS
+# 0.9344). It is not torch's or OpenCV's kernels (the same answers with ATEN_CPU_CAPABILITY=default,
+# ONEDNN_MAX_CPU_ISA=SSE41 or cv2.setUseOptimized(False)); the generated file itself may differ. 0.01 still fails
+# for another starter: v4 and v5 differ here by more than 0.1.
+CPU_TOLERANCE = 0.01
+
 
 @pytest.fixture(scope="module")
 def starter():
@@ -34,6 +41,7 @@ def test_inference_for_video_classification(tmp_path, starter):
     analysis = analyze_video(path, starter, AnalysisSettings())
     assert [(p.shot.start_frame, p.shot.end_frame) for p in analysis.shots] == [frames for frames, _, _ in PINNED]
     for prediction, (_, scale, movement) in zip(analysis.shots, PINNED):
-        assert prediction.scale_probs == pytest.approx(scale, abs=1e-3)
-        assert prediction.movement_probs == pytest.approx(movement, abs=1e-3)
+        assert prediction.scale_probs == pytest.approx(scale, abs=CPU_TOLERANCE)
+        assert prediction.movement_probs == pytest.approx(movement, abs=CPU_TOLERANCE)
+    assert [p.scale for p in analysis.shots] == ["LS"] * 4
     assert [p.movement for p in analysis.shots] == ["Static", "Motion", "Push", "Pull"]

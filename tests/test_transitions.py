@@ -152,6 +152,36 @@ def test_every_detector_confirms_boundaries_within_the_latency_the_frame_buffer_
         assert lateness and max(lateness) <= ShotSplitter.LATENCY, (detector, lateness)
 
 
+@pytest.mark.parametrize("video", ["transitions_video", "ad_paced_video"])
+def test_checks_on_the_worker_thread_find_what_checks_in_line_find_however_slow_the_network(video, request):
+    """The default hands TransNetV2 its stretches on a worker thread; a slow worker (an AVX2 CPU) must only delay the
+    boundaries, never change them, drop them or reorder them: the fade through black is still one transition."""
+    import time
+
+    from shot_model.shots import ShotSplitter
+    from shot_model.transnet import GradualCheck, shared_network
+    from shot_model.video import iter_frames
+
+    class SlowNetwork:
+        def scores(self, frames):
+            time.sleep(0.3)
+            return shared_network().scores(frames)
+
+    path = request.getfixturevalue(video)
+    path = path[0] if isinstance(path, tuple) else path
+
+    def boundaries(background: bool, network) -> list:
+        splitter = ShotSplitter(SplitSettings(), fps=25)
+        splitter.gradual = GradualCheck(splitter.flashes, network=network, background=background)
+        found = [boundary for frame in iter_frames(path, (320, 180)) for boundary in splitter.push(frame)]
+        return found + splitter.finish()
+
+    in_line = boundaries(False, shared_network())
+    assert any(boundary.kind == "gradual" for boundary in in_line)
+    assert boundaries(True, SlowNetwork()) == in_line
+    assert boundaries(True, shared_network()) == in_line
+
+
 def test_a_short_shot_after_a_late_boundary_keeps_all_its_frames_in_the_pipeline_buffer(ad_paced_video):
     from shot_model.sampling import ShotFrameBuffer
     from shot_model.shots import ShotStream

@@ -9,7 +9,7 @@ import numpy as np
 
 from .video import Frame
 
-# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 319 frames; checked by the
+# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 335 frames; checked by the
 # tests): 384 frames of the 144-line analysis size are 42 MB at 16:9.
 KEEP_RECENT = 384
 

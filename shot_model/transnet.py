@@ -215,7 +215,7 @@ class FlashTest:
     taken for a cut: frames before and after the candidate cut match, and every frame between differs from both.
     Keeps the last `HISTORY` frames at 48x27, which `frame` also lends to the other detectors."""
 
-    HISTORY = 384  # at least GradualCheck.latency() (317 frames): its checks read frames that far back
+    HISTORY = 384  # at least GradualCheck.latency() (333 frames): its checks read frames that far back
 
     def __init__(self, settings: "TransNetSettings"):
         self.settings = settings

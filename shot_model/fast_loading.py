@@ -98,10 +98,7 @@ def _model_weights(config, weights: dict[str, torch.Tensor]) -> dict[str, torch.
     out is not loaded (and not fingerprinted) even when the file holds it."""
     active = {"both": ("scale", "movement")}.get(config.active_heads, (config.active_heads,))
     dropped = tuple(prefix for head, prefixes in HEAD_WEIGHTS.items() if head not in active for prefix in prefixes)
-    if not config.appearance_stream:
-        dropped += STREAM_WEIGHTS["appearance_stream"]
-    if not config.camera_motion_stream:
-        dropped += STREAM_WEIGHTS["camera_motion_stream"]
+    dropped += tuple(prefix for stream, prefixes in STREAM_WEIGHTS.items() if not getattr(config, stream) for prefix in prefixes)
     if not config.qv_bias:
         dropped += tuple(name for name in weights if name.endswith((".attention.attention.query.bias", ".attention.attention.value.bias")))
     return {name: tensor for name, tensor in weights.items() if not name.startswith(dropped)}

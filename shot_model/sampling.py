@@ -9,10 +9,6 @@ import numpy as np
 
 from .video import Frame
 
-# Covers the longest confirmation latency of the splitters (shots.ShotSplitter.LATENCY, 335 frames; checked by the
-# tests): 384 frames of the 144-line analysis size are 42 MB at 16:9.
-KEEP_RECENT = 384
-
 
 def clip_frame_indices(start: int, end: int, num_frames: int, clips: int = 1, edge_fraction: float = 0.05) -> list[list[int]]:
     """Frame indices of `clips` clips of `num_frames` frames each, evenly spaced inside the shot `[start, end)`.
@@ -45,7 +41,7 @@ class ShotFrameBuffer:
     transition check), and the frames after the boundary belong to the next shot, which may be short.
     """
 
-    def __init__(self, capacity: int = 96, keep_recent: int = KEEP_RECENT):
+    def __init__(self, capacity: int, keep_recent: int):
         if capacity < 1 or keep_recent < 0:
             raise ValueError(f"capacity must be >= 1 and keep_recent >= 0, got {capacity} and {keep_recent}")
         self.capacity = capacity

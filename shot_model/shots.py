@@ -102,7 +102,7 @@ class ShotSplitter:
         # A flash (1-3 bright frames, then the same picture) is not a cut: checked on 48x27 copies of the frames.
         # TransNetV2 runs the same test on its own copies, so only PySceneDetect's cuts need this one; the hybrid's
         # gradual check reads its frames from the same history.
-        self.flashes = FlashTest(TransNetSettings()) if settings.flash_filter or self.small_frames else None
+        self.flashes = FlashTest(TransNetSettings(), self.LATENCY) if settings.flash_filter or self.small_frames else None
         if detector_class is TransNetDetector:
             options = {threshold_name: settings.threshold} if settings.threshold is not None else {}
             self.transnet = TransNetDetector(TransNetSettings(**options))

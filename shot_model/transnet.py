@@ -213,17 +213,23 @@ def small_rgb(bgr: np.ndarray) -> np.ndarray:
 class FlashTest:
     """Recognises a flash (one to three frames far brighter or different, then the same picture again) so it is not
     taken for a cut: frames before and after the candidate cut match, and every frame between differs from both.
-    Keeps the last `HISTORY` frames at 48x27, which `frame` also lends to the other detectors."""
+    Keeps 48x27 frames, which `frame` also lends to the other detectors, as far back as its caller reads them.
 
-    HISTORY = 384  # at least GradualCheck.latency() (333 frames): its checks read frames that far back
+    Arguments:
+        settings: the flash test's thresholds.
+        latency: the most frames a caller reads behind the newest frame: a boundary is tested for a flash at most
+            this late (the test also reads `flash_max_frames + 1` frames before it), and a gradual check reads its
+            stretch at most this late.
+    """
 
-    def __init__(self, settings: "TransNetSettings"):
+    def __init__(self, settings: "TransNetSettings", latency: int):
         self.settings = settings
+        self.keep = latency + settings.flash_max_frames + 2
         self._history: deque[tuple[int, np.ndarray]] = deque()
 
     def add(self, index: int, small: np.ndarray) -> None:
         self._history.append((index, small))
-        if len(self._history) > self.HISTORY:
+        if len(self._history) > self.keep:
             self._history.popleft()
 
     def is_flash(self, cut: int) -> bool:
@@ -330,7 +336,7 @@ class TransNetDetector:
         self._frames = 0
         self._scored = 0  # frames whose scores are known
         self._last = None
-        self._flashes = FlashTest(settings)
+        self._flashes = FlashTest(settings, self.LATENCY)
         self._tracker = ScoreTracker(settings, self._flashes)
 
     def push(self, bgr: np.ndarray) -> list[Boundary]:
@@ -438,7 +444,7 @@ class GradualCheck:
     BLANK_HOLD = 48  # frames of black (or white) between a fade out and a fade in that still make one transition
     # Frames decoded after a check was handed over before its answer is waited for. On 2 AVX2 cores the longest
     # check (112 frames, about 1 s) runs while the decoder gets through 100-200 frames; every frame of slack is a
-    # frame more that FlashTest and sampling.ShotFrameBuffer keep.
+    # frame more that the splitter's FlashTest and the pipeline's sampling.ShotFrameBuffer keep.
     BACKGROUND_SLACK = 128
 
     def __init__(self, history: FlashTest, settings: GradualSettings = GradualSettings(),
@@ -595,7 +601,7 @@ class GradualCheck:
         context = self.settings.context if self._stretch_is_short else self.settings.long_context
         start, end = max(0, first - context), min(self._last, last + context)
         frames = [self.history.frame(i) for i in range(start, end + 1)]
-        if any(frame is None for frame in frames):  # cannot happen with FlashTest.HISTORY >= LATENCY; never guess
+        if any(frame is None for frame in frames):  # cannot happen: the history keeps latency() frames; never guess
             return
         window = np.stack(frames)  # (frames, 27, 48, 3), a copy: the history moves on while the worker reads it
         self.frames_checked += len(frames)

@@ -390,7 +390,8 @@ class GradualSettings:
     across its middle is much larger than across either shot; a pan or a dancer changes the picture about as fast
     all shot long. Or a fade: a near-uniform frame (grey-level deviation under `fade_std`) with a textured one `lag`
     frames away. Candidates `gap` frames apart or less form one stretch; the network sees it with `context` frames
-    either side, at most `max_window` frames in all (a long stretch: `long_context`, below).
+    either side, at most `max_window` frames in all (a long stretch: `long_context`, below), unless the first and last
+    of those frames differ by `min_change` or less: the same picture either side, a flash, not a transition.
 
     The same test at a longer scale (`long_lag`, `long_offset`, `long_peak_ratio`; `long_lag` 0 turns it off) finds
     dissolves of 2-3 s, whose middle changes no faster across 24 frames than 16 frames earlier, both inside the
@@ -465,6 +466,7 @@ class GradualCheck:
         self._stretch: list[int] | None = None  # [first, last] candidate frames of the open stretch
         self._pending: Boundary | None = None  # the last transition found, until the next cannot join it
         self.frames_checked = 0  # frames the network has scored, for the benchmarks
+        self.checks_skipped = 0  # stretches with the same picture either side, never shown to the network
 
     @classmethod
     def latency(cls, settings: GradualSettings = GradualSettings()) -> int:
@@ -602,6 +604,13 @@ class GradualCheck:
         start, end = max(0, first - context), min(self._last, last + context)
         frames = [self.history.frame(i) for i in range(start, end + 1)]
         if any(frame is None for frame in frames):  # cannot happen: the history keeps latency() frames; never guess
+            return
+        # The same picture either side (a camera flash, which the fade test takes for a fade, or a passing light): nothing
+        # changed across the stretch, so no transition lies inside it. On the tuning montages the window's two ends
+        # differed by 44 or more at every transition, and by min_change (20) or less only at flashes (docs/experiments.md,
+        # section 19).
+        if _difference(frames[0], frames[-1]) <= self.settings.min_change:
+            self.checks_skipped += 1
             return
         window = np.stack(frames)  # (frames, 27, 48, 3), a copy: the history moves on while the worker reads it
         self.frames_checked += len(frames)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .wipes import find_wipe
+
 WINDOW, STEP, CONTEXT = 100, 50, 25  # as TransNetV2.predict_frames pads and cuts its windows
 HEIGHT, WIDTH = 27, 48
 
@@ -454,7 +456,7 @@ class GradualCheck:
         self.history = history
         self.network = network if network is not None else shared_network()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-model-transnet") if background else None
-        self._checks: deque[tuple[int, int, Future]] = deque()  # (first frame scored, frame handed over at, scores)
+        self._checks: deque[tuple[int, int, Future, np.ndarray]] = deque()  # (first frame scored, frame handed over at, scores, frames)
         self._last = -1  # newest frame seen
         self._step: dict[int, float] = {}  # frame -> difference from the frame before
         self._spread: dict[int, float] = {}  # frame -> grey-level standard deviation
@@ -615,24 +617,29 @@ class GradualCheck:
         window = np.stack(frames)  # (frames, 27, 48, 3), a copy: the history moves on while the worker reads it
         self.frames_checked += len(frames)
         if self._worker is not None:
-            self._checks.append((start, self._last, self._worker.submit(self.network.scores, window)))
+            self._checks.append((start, self._last, self._worker.submit(self.network.scores, window), window))
         else:
             done = Future()
             done.set_result(self.network.scores(window))
-            self._checks.append((start, self._last, done))
+            self._checks.append((start, self._last, done, window))
 
     def _answers(self, wait_all: bool) -> list[Boundary]:
         """The gradual transitions of the checks that have run, oldest first, up to the first still running; a check
         `BACKGROUND_SLACK` frames old (or any, with `wait_all`) is waited for."""
         found = []
         while self._checks:
-            start, handed_over, scores = self._checks[0]
+            start, handed_over, scores, window = self._checks[0]
             if not (wait_all or scores.done() or self._last - handed_over >= self.BACKGROUND_SLACK):
                 break
             self._checks.popleft()
             single, many = scores.result()
             tracker = ScoreTracker(self.transnet, self.history)
-            found += [boundary for boundary in tracker.add(start, single, many) + tracker.finish(close_open_run=True) if boundary.kind == "gradual"]
+            gradual = [boundary for boundary in tracker.add(start, single, many) + tracker.finish(close_open_run=True) if boundary.kind == "gradual"]
+            wipe = find_wipe(window) if not gradual else None  # the network misses wipes
+            if wipe is not None:
+                first, cut, last = (start + offset for offset in wipe)
+                gradual = [Boundary("gradual", first, last, cut, 1.0)]
+            found += gradual
         return found
 
 

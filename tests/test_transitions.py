@@ -125,14 +125,13 @@ def test_the_default_keeps_rapid_cuts_finds_gradual_transitions_and_ignores_the_
     starts = [start for start, _ in found]
     for cut in truth["cuts"]:
         assert any(abs(start - cut) <= 1 for start in starts), (cut, found)
-    for kind in ("dissolve", "fade"):
+    for kind in ("dissolve", "fade", "wipe"):  # the wipe by shot_model.wipes: TransNetV2 misses wipes
         first, last = truth[kind]
         assert any(t.kind == "gradual" and t.first_frame <= last and t.end_frame > first for _, t in found), (kind, truth[kind], found)
-    # No boundary on the flash or the push-in. The wipe is not found yet (TransNetV2 misses wipes: docs/benchmarks.md,
-    # section 3b); when it is, it must be one boundary.
+    # No boundary on the flash or the push-in, and the wipe is one boundary.
     first, last = truth["wipe"]
     extra = [start for start in starts if not first - 2 <= start <= last + 2]
-    assert len(extra) == len(truth["cuts"]) + 2, found
+    assert len(extra) == len(truth["cuts"]) + 2 and len(starts) == len(extra) + 1, found
 
 
 def test_every_detector_confirms_boundaries_within_the_latency_the_frame_buffer_keeps(ad_paced_video):
@@ -241,3 +240,27 @@ def test_the_default_finds_a_two_second_cross_dissolve_between_real_clips(train_
     assert len(found) == 1 and found[0].kind == "gradual", found
     assert 145 <= found[0].first_frame and found[0].end_frame <= 205, "the transition's frames are the blend's"
     assert boundaries(SplitSettings(long_dissolves=False)) == [], "the short-scale test alone does not see it"
+
+
+def test_a_wipe_is_told_from_a_dissolve_a_fade_and_a_pan_on_the_splitters_small_frames():
+    """shot_model.wipes judges the stretches TransNetV2 found nothing in: a sweeping edge between two pictures is a
+    wipe; blends of both pictures, a fade through black and a camera moving over one scene are not."""
+    from shot_model.transnet import small_rgb
+    from shot_model.wipes import find_wipe
+
+    a, b = shot(21, 30), shot(22, 30)
+    pan = shot(23, 30, "pan")
+
+    def window(frames):
+        return np.stack([small_rgb(frame) for frame in frames])
+
+    wiped = wipe(a, b, 14)  # frames 16-29 sweep from a to b
+    found = find_wipe(window(wiped[8:38]))
+    assert found is not None
+    first, cut, last = (8 + offset for offset in found)
+    assert 16 <= first <= cut <= last <= 29, found
+    assert find_wipe(window(dissolve(a, b, 14)[8:38])) is None
+    black = np.zeros_like(a[0])
+    fade = [cv_blend(frame, black, (k + 1) / 8) for k, frame in enumerate(a[-8:])] + [cv_blend(black, frame, (k + 1) / 8) for k, frame in enumerate(b[:8])]
+    assert find_wipe(window(a[-14:-8] + fade + b[8:14])) is None
+    assert find_wipe(window(pan)) is None

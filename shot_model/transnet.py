@@ -638,7 +638,7 @@ class GradualCheck:
             wipe = find_wipe(window) if not gradual else None  # the network misses wipes
             if wipe is not None:
                 first, cut, last = (start + offset for offset in wipe)
-                gradual = [Boundary("gradual", first, last, cut, 1.0)]
+                gradual = [Boundary("gradual", first, last, cut, 1.0)]  # the test says yes or no: no score of its own
             found += gradual
         return found
 

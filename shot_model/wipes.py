@@ -10,8 +10,8 @@ most 0.56, a pan and a whip 0.58 and 0.51. A person turning in front of a plain 
 only 26-29% of the picture. On `MIN_STEP`'s measure (`_step`) the wipes scored
 0.57-0.97, the pans, whips and other windows without a wipe at most 0.71, and a fireball filling the frame in a
 hand-checked CG clip (`katna__cg-short`) about 0.59; a looser measure had taken that fireball for a wipe. 6 of the 11
-wipes pass every test. These are straight edges sweeping across or down, as the montages make them. The other 5 fall
-under `MIN_CLEAN` or `MIN_STEP` and are still missed.
+wipes pass every test. All 11 are straight edges sweeping across or down, as the montages make them, and the other 5
+fall under `MIN_CLEAN` or `MIN_STEP`, so they are still missed.
 """
 
 import numpy as np
@@ -28,6 +28,8 @@ MIN_CLEAN = 0.65
 MIN_STEP = 0.8
 # A wipe has at least this many frames with both pictures, 15-85% incoming (fewer: a cut).
 MIN_FRAMES = 4
+# The incoming share never falls back by more than this from one frame to the next (a wipe does not reverse).
+MAX_SETBACK = 0.08
 
 
 def find_wipe(window: np.ndarray) -> tuple[int, int, int] | None:
@@ -49,7 +51,7 @@ def find_wipe(window: np.ndarray) -> tuple[int, int, int] | None:
     clean = (shows_outgoing.sum(axis=(1, 2)) + shows_incoming.sum(axis=(1, 2))) / count
     share = shows_incoming.sum(axis=(1, 2)) / count
     both = np.flatnonzero((share > 0.15) & (share < 0.85))
-    if len(both) < MIN_FRAMES or clean[both].min() < MIN_CLEAN or np.any(np.diff(share) < -0.08):
+    if len(both) < MIN_FRAMES or clean[both].min() < MIN_CLEAN or np.any(np.diff(share) < -MAX_SETBACK):
         return None
     if min(_step(changed, shows_incoming[t]) for t in both) < MIN_STEP:
         return None

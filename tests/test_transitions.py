@@ -264,3 +264,12 @@ def test_a_wipe_is_told_from_a_dissolve_a_fade_and_a_pan_on_the_splitters_small_
     fade = [cv_blend(frame, black, (k + 1) / 8) for k, frame in enumerate(a[-8:])] + [cv_blend(black, frame, (k + 1) / 8) for k, frame in enumerate(b[:8])]
     assert find_wipe(window(a[-14:-8] + fade + b[8:14])) is None
     assert find_wipe(window(pan)) is None
+
+
+def test_a_fireball_filling_a_real_frame_is_no_wipe(train_media):
+    """A CG fireball grows over frames 11-25 of a real clip until it fills the frame: pixel for pixel it shows the
+    picture before or the picture after, as a wipe does, but it grows from a point, not behind a straight edge. Two
+    people marked the clip's boundaries as four cuts (data/boundaries.csv)."""
+    shots = detect_shots(train_media / "katna__cg-short.mp4")
+    assert [s.transition_in.kind for s in shots[1:]] == ["cut"] * 4, [(s.start_frame, s.transition_in) for s in shots]
+    assert [abs(s.start_frame - cut) <= 2 for s, cut in zip(shots[1:], (8, 45, 165, 293))] == [True] * 4

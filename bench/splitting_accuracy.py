@@ -268,7 +268,7 @@ def cost_table(runs: int, video: Path | None = None) -> None:
     size = analysis_size(info, SplitSettings().decode_short_side)
     frames = list(iter_frames(video, size))
     seconds: dict[str, list[float]] = {"plain decode (PyAV, threads)": [], "pipeline decode (144 lines)": [], **{name: [] for name in COST_CANDIDATES}}
-    checked = 0.0
+    checked, skipped = 0.0, 0
     for _ in range(runs):
         start = cpu()
         plain_decode(video)
@@ -286,6 +286,7 @@ def cost_table(runs: int, video: Path | None = None) -> None:
             seconds[name].append(cpu() - start)
             if stream.splitter.gradual is not None:
                 checked = stream.splitter.gradual.frames_checked / len(frames)
+                skipped = stream.splitter.gradual.checks_skipped
     cpu_name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     floor = statistics.median(seconds["plain decode (PyAV, threads)"])
     print(f"{video.name}: {len(frames)} frames {info.width}x{info.height}; {cpu_name}; medians of {runs} interleaved runs")
@@ -293,7 +294,8 @@ def cost_table(runs: int, video: Path | None = None) -> None:
     for name, values in seconds.items():
         median = statistics.median(values)
         print(f"{name:<58} {median:7.2f} {1000 * median / len(frames):9.3f} {100 * median / floor:15.1f}%")
-    print(f"the default's TransNetV2 check scored {100 * checked:.1f}% of the frames")
+    print(f"the default's TransNetV2 check scored {100 * checked:.1f}% of the frames and skipped {skipped} stretches with the same "
+          "picture either side (flashes)")
 
 
 def main() -> None:

@@ -71,11 +71,11 @@ def _step(changed: np.ndarray, incoming: np.ndarray) -> float:
         lines = changed.sum(axis=axis)
         seen = lines > 0
         profile = incoming.sum(axis=axis)[seen] / lines[seen]
+        n = len(profile)
+        if n < 2:
+            continue
         for ordered in (profile, profile[::-1]):
             # incoming on lines [0, k), outgoing on [k, n): the mean distance for every k at once
-            n = len(ordered)
-            if n < 2:
-                continue
             before = np.cumsum(1.0 - ordered)[:-1]  # lines 0..k-1 should be 1
             after = np.cumsum(ordered[::-1])[::-1][1:]  # lines k..n-1 should be 0
             best = max(best, 1.0 - float((before + after).min()) / n)

@@ -100,9 +100,10 @@ TRANSITION_CANDIDATES = {
     "content, 0.2 s, flashes": SplitSettings(detector="content", min_shot_seconds=0.2),
     "transnetv2, 0.1 s": SplitSettings(detector="transnetv2", min_shot_seconds=0.1),
     "transnetv2, 0.2 s": SplitSettings(detector="transnetv2", min_shot_seconds=0.2),
-    "hybrid, 0.2 s (default until 2026-12-03)": SplitSettings(min_shot_seconds=0.2, long_dissolves=False),
-    "hybrid, 0.15 s, no long-dissolve test": SplitSettings(long_dissolves=False),
-    "default (hybrid, 0.15 s, long dissolves)": SplitSettings(),
+    "hybrid, 0.2 s (default until 2026-12-03)": SplitSettings(min_shot_seconds=0.2, long_dissolves=False, jump_cuts=False),
+    "hybrid, 0.15 s, no long-dissolve test": SplitSettings(long_dissolves=False, jump_cuts=False),
+    "hybrid, no jump-cut test (default until 2026-12-05)": SplitSettings(jump_cuts=False),
+    "default (hybrid, 0.15 s, long dissolves, jump cuts)": SplitSettings(),
 }
 GRADUAL = {"dissolve", "fade", "fade_white", "wipe"}
 
@@ -139,20 +140,22 @@ def hand_checked() -> list[tuple[Path, dict]]:
     return [(media / video, {"transitions": transitions, "flashes": []}) for video, transitions in by_video.items()]
 
 
-def transitions_table(tuning: bool = False) -> None:
+def transitions_table(tuning: bool = False, only: str = "") -> None:
     if tuning:
         sets = (("three tuning montages of train clips (seeds 4-6)", montages(TUNING_MONTAGES)),)
     else:
         sets = (("three ad-paced montages of train clips", montages()), ("8 hand-checked multi-shot train clips", hand_checked()))
     for title, videos in sets:
         print(f"\n{title}: {sum(len(truth['transitions']) for _, truth in videos)} transitions")
-        detector_table(videos)
+        detector_table(videos, only)
 
 
-def detector_table(videos: list[tuple[Path, dict]]) -> None:
-    print(f"{'detector':<54} {'P':>6} {'R':>6} {'F1':>6} {'gradual R':>10} {'flash false':>12} {'sec':>7}")
+def detector_table(videos: list[tuple[Path, dict]], only: str = "") -> None:
+    print(f"{'detector':<54} {'P':>6} {'R':>6} {'F1':>6} {'gradual R':>10} {'jump R':>7} {'flash false':>12} {'sec':>7}")
     for name, settings in TRANSITION_CANDIDATES.items():
-        hits = found_total = truth_total = gradual_hits = gradual_total = flash_false = 0
+        if only not in name:
+            continue
+        hits = found_total = truth_total = gradual_hits = gradual_total = jump_hits = jump_total = flash_false = 0
         start = time.perf_counter()
         for video, truth in videos:
             spans = [(t["first"], t["last"]) for t in truth["transitions"]]
@@ -164,11 +167,15 @@ def detector_table(videos: list[tuple[Path, dict]]) -> None:
             gradual = [(t["first"], t["last"]) for t in truth["transitions"] if t["kind"] in GRADUAL]
             gradual_total += len(gradual)
             gradual_hits += sum(span not in missed for span in gradual)
+            jumps = [(t["first"], t["last"]) for t in truth["transitions"] if t["kind"] == "jump_cut"]
+            jump_total += len(jumps)
+            jump_hits += sum(span not in missed for span in jumps)
             flash_false += sum(any(f["first"] - 2 <= cut <= f["last"] + 2 for f in truth["flashes"]) for cut in result["false"])
         precision, recall = hits / max(1, found_total), hits / max(1, truth_total)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         gradual_recall = f"{gradual_hits / gradual_total:10.3f}" if gradual_total else f"{'-':>10}"
-        print(f"{name:<54} {precision:6.3f} {recall:6.3f} {f1:6.3f} {gradual_recall} {flash_false:12d} "
+        jump_recall = f"{jump_hits / jump_total:7.3f}" if jump_total else f"{'-':>7}"
+        print(f"{name:<54} {precision:6.3f} {recall:6.3f} {f1:6.3f} {gradual_recall} {jump_recall} {flash_false:12d} "
               f"{time.perf_counter() - start:7.1f}", flush=True)
 
 
@@ -184,7 +191,7 @@ LONG_DISSOLVE_FRAMES = (25, 50, 75)
 LONG_DISSOLVE_CANDIDATES = {
     "adaptive, 0.2 s, flashes": SplitSettings(detector="adaptive", min_shot_seconds=0.2),
     "transnetv2, 0.2 s": SplitSettings(detector="transnetv2", min_shot_seconds=0.2),
-    "hybrid without the long test (until 2026-12-03)": SplitSettings(long_dissolves=False),
+    "hybrid without the long test (until 2026-12-03)": SplitSettings(long_dissolves=False, jump_cuts=False),
     "default (hybrid)": SplitSettings(),
 }
 
@@ -235,7 +242,8 @@ def long_dissolve_table(role: str) -> None:
 
 COST_CANDIDATES = {
     "adaptive (default until 2026-12-02)": SplitSettings(detector="adaptive", min_shot_seconds=0.2),
-    "hybrid without the long-dissolve test (until 2026-12-03)": SplitSettings(long_dissolves=False),
+    "hybrid without the long-dissolve test (until 2026-12-03)": SplitSettings(long_dissolves=False, jump_cuts=False),
+    "hybrid without the jump-cut test (until 2026-12-05)": SplitSettings(jump_cuts=False),
     "default (hybrid)": SplitSettings(),
     "transnetv2": SplitSettings(detector="transnetv2"),
 }
@@ -304,12 +312,13 @@ def main() -> None:
     parser.add_argument("--transitions", action="store_true", help="score the detector options on montages with gradual transitions")
     parser.add_argument("--tuning", action="store_true", help="with --transitions or --long-dissolves: the videos settings are chosen on")
     parser.add_argument("--long-dissolves", action="store_true", help="cross-dissolves of 1-3 s between pairs of train clips")
+    parser.add_argument("--only", default="", help="with --transitions: the detector options whose names contain this")
     parser.add_argument("--cost", action="store_true", help="split-stage CPU time against a plain decode at 720p")
     parser.add_argument("--runs", type=int, default=3, help="interleaved repetitions for --cost (default: 3)")
     parser.add_argument("--video", type=Path, help="--cost on this file instead of the first montage (train-derived footage only)")
     args = parser.parse_args()
     if args.transitions:
-        transitions_table(args.tuning)
+        transitions_table(args.tuning, args.only)
         return
     if args.long_dissolves:
         long_dissolve_table("tuning" if args.tuning else "report")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, HashDetector, HistogramDetector, ThresholdDetector
 
+from .jump_cuts import JumpCutTest
 from .results import Shot, Transition
 from .transnet import Boundary, FlashTest, GradualCheck, GradualSettings, TransNetDetector, TransNetSettings, small_rgb
 from .video import Frame, analysis_size, iter_frames, probe_video
@@ -57,6 +58,8 @@ class SplitSettings:
         long_dissolves: the hybrid also looks for transitions of 2-3 s (documentary cross-dissolves), which the
             change across 24 frames does not single out, by the change across 48 (`transnet.GradualSettings`); it
             checks about a quarter more frames with the network (docs/benchmarks.md section 3e).
+        jump_cuts: the hybrid also cuts where one frame's change stands far above its neighbours' and covers most
+            of the frame (`jump_cuts.JumpCutTest`): two takes of one scene, which the rolling average misses.
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
             default: content detectors already cut at the edges of a fade, and the two together leave black slivers.
         decode_short_side: frames are analysed with their short side scaled down to this many pixels.
@@ -68,6 +71,7 @@ class SplitSettings:
     fades: bool = False
     flash_filter: bool = True
     long_dissolves: bool = True
+    jump_cuts: bool = True
     decode_short_side: int = 144
 
     def __post_init__(self):
@@ -116,6 +120,7 @@ class ShotSplitter:
                 self.detectors.append(ThresholdDetector(min_scene_len=self.min_shot_frames))
         if self.small_frames:
             self.gradual = GradualCheck(self.flashes, GradualSettings() if settings.long_dissolves else GradualSettings(long_lag=0))
+        self.jump_cuts = JumpCutTest() if self.small_frames and settings.jump_cuts else None
         self.flash_filter = settings.flash_filter
         self._held: list[Boundary] = []  # the hybrid's cuts and transitions, until no earlier transition can come
         self._gradual_spans: list[Boundary] = []  # transitions found: cuts inside them are theirs
@@ -136,6 +141,8 @@ class ShotSplitter:
         found = [_cut(cut.frame_num) for detector in self.detectors for cut in detector.process_frame(timecode, pixels)]
         if self.gradual is None:
             return self._accept(found)
+        if self.jump_cuts is not None:  # 3 frames late: well ahead of the gradual check's horizon, so still in order
+            found += [_cut(cut) for cut in self.jump_cuts.push(frame.index, small)]
         return self._release(found + self.gradual.push(frame.index, small), before=self.gradual.horizon - TRANSITION_MARGIN)
 
     def finish(self) -> list[Boundary]:
@@ -146,6 +153,8 @@ class ShotSplitter:
         found = [_cut(cut.frame_num) for detector in self.detectors for cut in detector.post_process(end)]
         if self.gradual is None:
             return self._accept(found)
+        if self.jump_cuts is not None:
+            found += [_cut(cut) for cut in self.jump_cuts.finish()]
         return self._release(found + self.gradual.finish(), before=None)
 
     def _release(self, found: list[Boundary], before: int | None) -> list[Boundary]:

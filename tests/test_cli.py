@@ -91,5 +91,5 @@ def test_split_options_reach_the_settings_the_library_takes():
 
     default = analysis_settings(build_parser().parse_args(["analyze", "clip.mp4"])).split
     assert default == SplitSettings() and default.long_dissolves
-    chosen = analysis_settings(build_parser().parse_args(["analyze", "clip.mp4", "--no-long-dissolves", "--min-shot-seconds", "0.3"])).split
-    assert not chosen.long_dissolves and chosen.min_shot_seconds == 0.3
+    chosen = analysis_settings(build_parser().parse_args(["analyze", "clip.mp4", "--no-long-dissolves", "--no-jump-cuts", "--min-shot-seconds", "0.3"])).split
+    assert not chosen.long_dissolves and not chosen.jump_cuts and chosen.min_shot_seconds == 0.3

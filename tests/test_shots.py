@@ -88,9 +88,8 @@ def test_news_clip_cuts_match_the_annotation(train_media):
         truth = [int(row["start_frame"]) for row in csv.DictReader(file, delimiter="\t")]
     shots = detect_shots(path)
     found = [shot.start_frame for shot in shots[1:]]
-    matched = [cut for cut in truth if any(abs(cut - f) <= 2 for f in found)]
-    assert len(matched) >= len(truth) - 1, (found, truth)
-    assert len(found) <= len(truth) + 1, (found, truth)
+    assert [any(abs(cut - f) <= 2 for f in found) for cut in truth] == [True] * len(truth), (found, truth)
+    assert len(found) == len(truth), (found, truth)
     assert_tiles(shots, 1380)
 
 

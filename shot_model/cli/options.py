@@ -28,6 +28,10 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-long-dissolves", dest="long_dissolves", action="store_false",
         help="hybrid: skip the search for 2-3 s cross-dissolves (4-7%% faster end to end on ad-paced 720p, by CPU; misses most of them)",
     )
+    parser.add_argument(
+        "--no-jump-cuts", dest="jump_cuts", action="store_false",
+        help="hybrid: skip the test for cuts between two takes of one scene (a sudden change over most of the frame)",
+    )
 
 
 def analysis_settings(args: argparse.Namespace):
@@ -40,6 +44,7 @@ def analysis_settings(args: argparse.Namespace):
         min_shot_seconds=getattr(args, "min_shot_seconds", SplitSettings.min_shot_seconds),
         fades=getattr(args, "fades", False),
         long_dissolves=getattr(args, "long_dissolves", SplitSettings.long_dissolves),
+        jump_cuts=getattr(args, "jump_cuts", SplitSettings.jump_cuts),
     )
     return AnalysisSettings(split=split, clips_per_shot=args.clips_per_shot, batch_size=args.batch_size)
 

@@ -48,7 +48,8 @@ class JumpCutTest:
         # (frame index, per-cell change from the frame before): the frame tested and `reach` frames each side
         self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=2 * settings.reach + 1)
         self._next_to_test: int | None = None
-        self._row_starts: np.ndarray | None = None  # the grid's cell edges, from the first frame's size
+        # the grid: where its cells start and how many values each holds, set from the first frame's size
+        self._row_starts = self._column_starts = self._cell_values = None
 
     def push(self, index: int, small: np.ndarray) -> list[int]:
         """Frame `index` (48x27 RGB); return the jump cuts now confirmed, as the first frames of their new shots."""

@@ -2,7 +2,7 @@
 
 Before and after look alike, so the content change of the whole frame is small — often below what
 AdaptiveDetector's rolling average singles out (on the tuning montages it found 6 of 18). What still marks them: one
-frame's change stands far above every change around it, and it is spread over most of the frame. A caption or logo
+frame's change stands far above every change around it, and it is spread over a large part of the frame. A caption or logo
 appearing makes a spike as sudden but keeps to a few cells of a 4x6 grid (at most 8 of 24 on the montages' three
 caption styles); a camera move changes its neighbouring frames as much; a re-timed duplicate frame (changes 0, 10, 0,
 0, 10) has equal spikes within the reach. The thresholds were chosen on the tuning montages and checked for false cuts

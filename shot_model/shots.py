@@ -58,7 +58,7 @@ class SplitSettings:
         long_dissolves: the hybrid also looks for transitions of 2-3 s (documentary cross-dissolves), which the
             change across 24 frames does not single out, by the change across 48 (`transnet.GradualSettings`); it
             checks about a quarter more frames with the network (docs/benchmarks.md section 3e).
-        jump_cuts: the hybrid also cuts where one frame's change stands far above its neighbours' and covers most
+        jump_cuts: the hybrid also cuts where one frame's change stands far above its neighbours' over a large part
             of the frame (`jump_cuts.JumpCutTest`): two takes of one scene, which the rolling average misses.
         fades: also cut in the middle of fades through black (PySceneDetect's ThresholdDetector). Off by
             default: content detectors already cut at the edges of a fade, and the two together leave black slivers.

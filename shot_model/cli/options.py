@@ -30,7 +30,7 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-jump-cuts", dest="jump_cuts", action="store_false",
-        help="hybrid: skip the test for cuts between two takes of one scene (a sudden change over most of the frame)",
+        help="hybrid: skip the test for cuts between two takes of one scene (a sudden change over a large part of the frame)",
     )
 
 

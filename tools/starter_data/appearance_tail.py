@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from shot_model import ShotClassifier
 from shot_model.evaluation.metrics import head_metrics
@@ -45,12 +46,12 @@ STAGE_5_DESCRIPTION = (
 
 @torch.inference_mode()
 def tail_inputs(classifier: ShotClassifier, clips: list[np.ndarray]) -> np.ndarray:
-    """(clips, appearance frames, 112, 9, 9) float32: what block `CACHED_BLOCKS` of the appearance stream receives."""
+    """(clips, appearance frames, 112, 9, 9) float32: what block `CACHED_BLOCKS` of the appearance stream receives,
+    computed as `appearance_of` computes it (tests/test_appearance_tail.py checks the two halves make its features)."""
     model = classifier.model
     stream = model.appearance
     indices = appearance_frame_indices(model.config.num_frames, model.config.appearance_frames)
-    mean = torch.tensor(classifier.video_processor.image_mean)
-    std = torch.tensor(classifier.video_processor.image_std)
+    mean, std = torch.tensor(IMAGENET_DEFAULT_MEAN), torch.tensor(IMAGENET_DEFAULT_STD)
     found = []
     for start in range(0, len(clips), 16):
         # The fast processor makes the processor's pixels bit for bit (fast_inference.py), in a fraction of the time.
@@ -89,17 +90,16 @@ def tail_features(model, inputs: torch.Tensor) -> torch.Tensor:
     return x.mean(dim=(2, 3)).view(clips, frames, -1).mean(dim=1)
 
 
-def trainable(model, first_trained: int) -> list[torch.nn.Parameter]:
-    """The tail from block `first_trained` on, the head convolution (batch-norm statistics stay ImageNet's; their
-    affine parts learn) and the scale head's linear layer; everything else is frozen."""
+def trainable_tail(model, first_trained: int) -> list[torch.nn.Parameter]:
+    """Unfreeze the tail from block `first_trained` on and the head convolution (batch-norm statistics stay
+    ImageNet's; their affine parts learn) and the scale head; freeze everything else. Returns the tail's parameters."""
     stream = model.appearance
-    modules = [*stream._blocks[first_trained:], stream._conv_head, stream._bn1, model.scale_head]
+    tail = [p for module in (*stream._blocks[first_trained:], stream._conv_head, stream._bn1) for p in module.parameters()]
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    parameters = [p for module in modules for p in module.parameters()]
-    for parameter in parameters:
+    for parameter in [*tail, *model.scale_head.parameters()]:
         parameter.requires_grad_(True)
-    return parameters
+    return tail
 
 
 @torch.no_grad()
@@ -119,10 +119,11 @@ def fine_tune(model, parts, first_trained: int, learning_rate: float, epochs: in
     inputs = torch.cat([part[0] for part in parts])
     labels = torch.cat([part[1] for part in parts])
     weights = class_balanced(labels, torch.cat([torch.full((len(part[1]),), part[2]) for part in parts]))
-    head = list(model.scale_head.parameters())
-    tail = [p for p in trainable(model, first_trained) if all(p is not h for h in head)]
+    tail = trainable_tail(model, first_trained)
     # The head starts at v5's optimum for the old features and moves faster than the pretrained tail.
-    optimizer = torch.optim.AdamW([{"params": tail, "lr": learning_rate}, {"params": head, "lr": 10 * learning_rate}], weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [{"params": tail, "lr": learning_rate}, {"params": model.scale_head.parameters(), "lr": 10 * learning_rate}], weight_decay=0.01
+    )
     for epoch in range(1, epochs + 1):
         model.train()
         model.appearance.eval()  # batch norms keep their statistics (FrozenBatchNorm2d), dropout off in the stream
@@ -153,29 +154,38 @@ def fit(args) -> None:
         pictures[name] = (inputs[~out], labels[~out])
         held.append((inputs[out], labels[out]))
     held_inputs, held_labels = torch.cat([h[0] for h in held]), torch.cat([h[1] for h in held])
-    results = []
+
+    def figures(model):
+        shots = head_metrics(val[1].numpy(), answers(model, val[0]), list(SCALE_LABELS))
+        pics = head_metrics(held_labels.numpy(), answers(model, held_inputs), list(SCALE_LABELS))
+        return shots, pics
+
+    shots, pics = figures(ShotVideoMAEForShotClassification.from_pretrained(args.model).float())
+    print(f"the model it starts from: validation shots {shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures "
+          f"{pics['accuracy']:.3f} / {pics['macro_f1']:.3f}")  # fmt: skip
+    best = None  # (score, setting, state dict) of the best epoch so far
     for first_trained, learning_rate, still_weight in itertools.product(args.first_trained, args.learning_rates, args.still_weights):
         model = ShotVideoMAEForShotClassification.from_pretrained(args.model).float()
         parts = [(shots_train[0], shots_train[1], 1.0), (*pictures["stills"], still_weight), (*pictures["crops"], args.crop_weight)]
 
         def on_epoch(epoch, model=model, setting=(first_trained, learning_rate, still_weight)):
-            shots = head_metrics(val[1].numpy(), answers(model, val[0]), list(SCALE_LABELS))
-            pics = head_metrics(held_labels.numpy(), answers(model, held_inputs), list(SCALE_LABELS))
+            nonlocal best
+            shots, pics = figures(model)
             score = ((shots["accuracy"] + pics["accuracy"]) / 2, shots["accuracy"], shots["macro_f1"], pics["macro_f1"])
-            state = {name: value.detach().clone() for name, value in model.state_dict().items()}
-            results.append((score, (*setting, epoch), state))
+            if best is None or score > best[0]:  # ties keep the earlier setting, as max() over a list would
+                best = (score, (*setting, epoch), {name: value.detach().clone() for name, value in model.state_dict().items()})
             print(f"blocks {setting[0]}+ lr {setting[1]:<7} stills x{setting[2]:<4} epoch {epoch:<2} validation shots "
                   f"{shots['accuracy']:.3f} / {shots['macro_f1']:.3f}  held-out pictures {pics['accuracy']:.3f} / {pics['macro_f1']:.3f}",
                   flush=True)  # fmt: skip
 
         fine_tune(model, parts, first_trained, learning_rate, args.epochs, on_epoch)
-    score, (first_trained, learning_rate, still_weight, epoch), state = max(results, key=lambda result: result[0])
+    score, (first_trained, learning_rate, still_weight, epoch), state = best
     print(f"chosen by validation: blocks {first_trained}+, lr {learning_rate}, stills x{still_weight}, epoch {epoch}")
-    best = ShotVideoMAEForShotClassification.from_pretrained(args.model).float().eval()
-    best.load_state_dict(state)
-    best.config.eval_results = None  # the old model's figures; validate.py and publishing write the new ones
-    best.config.training_data = f"{best.config.training_data} {STAGE_5_DESCRIPTION}"
-    best.save_pretrained(args.out)
+    chosen = ShotVideoMAEForShotClassification.from_pretrained(args.model).float().eval()
+    chosen.load_state_dict(state)
+    chosen.config.eval_results = None  # the old model's figures; validate.py and publishing write the new ones
+    chosen.config.training_data = f"{chosen.config.training_data} {STAGE_5_DESCRIPTION}"
+    chosen.save_pretrained(args.out)
     ShotClassifier.from_pretrained(args.model).video_processor.save_pretrained(args.out)
     record = {"first_trained_block": first_trained, "learning_rate": learning_rate, "still_weight": still_weight,
               "crop_weight": args.crop_weight, "epoch": epoch, "validation_shots_accuracy_macro_f1": score[1:3],
